@@ -1,0 +1,28 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Kiln",
+    products: [
+        .executable(name: "kiln", targets: ["kiln"]),
+        .library(name: "KilnIR", targets: ["KilnIR"]),
+        .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CTCC", path: "Sources/CTCC"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(name: "KilnIR"),
+        .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
+        .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
+        .executableTarget(name: "kiln", dependencies: [
+            "KilnIR", "KilnRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
+        .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"]),
+    ]
+)

@@ -1,0 +1,139 @@
+/// Elementwise ops of one operand.
+public enum UnaryOp: String, CaseIterable, Sendable, Hashable {
+    case neg, abs, sign, exp, log, sqrt, rsqrt, tanh, sigmoid, relu, sin, cos, floor
+
+    /// Ops defined only on floats; the others accept every numeric dtype.
+    public var isFloatOnly: Bool {
+        switch self {
+        case .neg, .abs, .sign, .relu: return false
+        case .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .sin, .cos, .floor: return true
+        }
+    }
+}
+
+/// Elementwise ops of two operands of equal type.
+public enum BinaryOp: String, CaseIterable, Sendable, Hashable {
+    case add, sub, mul, div, pow, max, min
+}
+
+/// The `direction` of `compare`.
+public enum CompareDirection: String, CaseIterable, Sendable, Hashable {
+    case lt, le, gt, ge, eq, ne
+}
+
+/// Reductions over a list of axes (the reduced axes are dropped).
+public enum ReduceOp: String, CaseIterable, Sendable, Hashable {
+    case sum, max, min
+}
+
+/// `stride`, `padding` (symmetric) and `dilation` of a 2-D convolution, each `[rows, columns]`.
+public struct ConvAttributes: Hashable, Sendable {
+    public var stride: [Int]
+    public var padding: [Int]
+    public var dilation: [Int]
+
+    public init(stride: [Int] = [1, 1], padding: [Int] = [0, 0], dilation: [Int] = [1, 1]) {
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+    }
+}
+
+/// `window`, `stride` and `padding` (symmetric) of a 2-D pooling, each `[rows, columns]`.
+public struct PoolAttributes: Hashable, Sendable {
+    public var window: [Int]
+    public var stride: [Int]
+    public var padding: [Int]
+
+    public init(window: [Int], stride: [Int]? = nil, padding: [Int] = [0, 0]) {
+        self.window = window
+        self.stride = stride ?? window
+        self.padding = padding
+    }
+}
+
+/// The closed set of Kiln operations. Every concern (type inference, printing, parsing, kernels,
+/// gradients, C lowering) is one exhaustive `switch` over this enum.
+///
+/// Ops that create a tensor from nothing (`constant`, `iota`, `rng_*`) carry their result type.
+public enum Op: Hashable, Sendable {
+    case constant(Literal, TensorType)
+    case iota(axis: Int, TensorType)
+    case unary(UnaryOp)
+    case binary(BinaryOp)
+    case compare(CompareDirection)
+    case select
+    case convert(DType)
+    case reduce(ReduceOp, axes: [Int])
+    case argmax(axis: Int)
+    case broadcastInDim(shape: [Int], dims: [Int])
+    case reshape(shape: [Int])
+    case transpose(perm: [Int])
+    case slice(start: [Int], limit: [Int], stride: [Int])
+    case concatenate(axis: Int)
+    case pad(low: [Int], high: [Int], value: Scalar)
+    case reverse(axes: [Int])
+    case matmul(transposeA: Bool, transposeB: Bool)
+    case conv2d(ConvAttributes)
+    /// The adjoint of `conv2d` (its gradient with respect to the input); filter is `[Cin, Cout, KH, KW]`.
+    case conv2dTranspose(ConvAttributes, outputPadding: [Int])
+    /// The gradient of `conv2d` with respect to its filter: operands `(input, grad_output)`.
+    case conv2dFilterGrad(ConvAttributes, window: [Int])
+    case maxPool2d(PoolAttributes)
+    case avgPool2d(PoolAttributes)
+    /// The gradient of `max_pool2d`: operands `(input, grad_output)`, result shaped like input.
+    case maxPool2dGrad(PoolAttributes)
+    /// The gradient of `avg_pool2d`: operands `(input, grad_output)`, result shaped like input.
+    case avgPool2dGrad(PoolAttributes)
+    case gather(axis: Int)
+    case scatterAdd(axis: Int)
+    case oneHot(depth: Int, dtype: DType)
+    case rngUniform(seed: Int64, TensorType)
+    case rngNormal(seed: Int64, TensorType)
+
+    /// The op's name in the textual IR.
+    public var name: String {
+        switch self {
+        case .constant: return "constant"
+        case .iota: return "iota"
+        case .unary(let u): return u.rawValue
+        case .binary(let b): return b.rawValue
+        case .compare: return "compare"
+        case .select: return "select"
+        case .convert: return "convert"
+        case .reduce(let r, _): return "reduce_" + r.rawValue
+        case .argmax: return "argmax"
+        case .broadcastInDim: return "broadcast_in_dim"
+        case .reshape: return "reshape"
+        case .transpose: return "transpose"
+        case .slice: return "slice"
+        case .concatenate: return "concatenate"
+        case .pad: return "pad"
+        case .reverse: return "reverse"
+        case .matmul: return "matmul"
+        case .conv2d: return "conv2d"
+        case .conv2dTranspose: return "conv2d_transpose"
+        case .conv2dFilterGrad: return "conv2d_filter_grad"
+        case .maxPool2d: return "max_pool2d"
+        case .avgPool2d: return "avg_pool2d"
+        case .maxPool2dGrad: return "max_pool2d_grad"
+        case .avgPool2dGrad: return "avg_pool2d_grad"
+        case .gather: return "gather"
+        case .scatterAdd: return "scatter_add"
+        case .oneHot: return "one_hot"
+        case .rngUniform: return "rng_uniform"
+        case .rngNormal: return "rng_normal"
+        }
+    }
+
+    /// Every op name the IR knows, for error messages and tests.
+    public static let allNames: [String] = [
+        "constant", "iota",
+    ] + UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue) + [
+        "compare", "select", "convert",
+    ] + ReduceOp.allCases.map { "reduce_" + $0.rawValue } + [
+        "argmax", "broadcast_in_dim", "reshape", "transpose", "slice", "concatenate", "pad", "reverse",
+        "matmul", "conv2d", "conv2d_transpose", "conv2d_filter_grad", "max_pool2d", "avg_pool2d",
+        "max_pool2d_grad", "avg_pool2d_grad", "gather", "scatter_add", "one_hot", "rng_uniform", "rng_normal",
+    ]
+}
