@@ -5,3 +5,8 @@
 public func parseModule(_ text: String, file: String) throws(KilnError) -> Module {
     throw KilnError("parser not built yet", at: SourceLocation(file: file, line: 1, column: 1))
 }
+
+/// Parses raw file bytes; bytes that are not UTF-8 are an error at their line and column.
+public func parseModule(bytes: [UInt8], file: String) throws(KilnError) -> Module {
+    throw KilnError("parser not built yet", at: SourceLocation(file: file, line: 1, column: 1))
+}
