@@ -7,6 +7,8 @@ let package = Package(
         .executable(name: "kiln", targets: ["kiln"]),
         .library(name: "KilnIR", targets: ["KilnIR"]),
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+        .library(name: "KilnCodegen", targets: ["KilnCodegen"]),
+        .library(name: "KilnJIT", targets: ["KilnJIT"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -17,12 +19,15 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev"])]),
         .target(name: "KilnIR"),
         .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
+        .target(name: "KilnCodegen", dependencies: ["KilnIR"]),
+        .target(name: "KilnJIT", dependencies: ["CTCC", "CBLAS", "KilnIR", "KilnCodegen", "KilnRuntime"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
+        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnIR"]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )

@@ -1,0 +1,106 @@
+import KilnIR
+
+/// A function lowered to one C translation unit.
+///
+/// The unit includes no header: it declares the few external functions it calls (listed in
+/// `externalSymbols`, to be bound by the JIT) and exports one entry point,
+/// `void kiln_entry(void **args, char *arena)`: `args` holds the inputs (in parameter order), then
+/// the outputs (in result order), each a pointer to row-major elements of the declared type;
+/// `arena` points at `plan.peakBytes` bytes (64-byte aligned) of scratch owned by the caller.
+public struct CProgram: Hashable, Sendable {
+    /// Name of the exported entry point.
+    public static let entryName = "kiln_entry"
+
+    /// The unit, starting with `#line 1 "<fileName>"` so that compiler messages name it.
+    public var source: String
+    public var fileName: String
+    public var plan: MemoryPlan
+    /// External functions the unit declares; the JIT binds each of them.
+    public var externalSymbols: [String]
+}
+
+/// Lowers `f` to C: verifies it, lowers every instruction to a `static` kernel named after the
+/// value it computes (preceded by the instruction's IR in a comment), plans the arena, and writes
+/// the entry point that calls the kernels in order.
+public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) throws(KilnError) -> CProgram {
+    try verify(f)
+    var lowered: [LoweredInstruction] = []
+    for inst in f.body { lowered.append(try lower(inst, in: f, options: options)) }
+    let plan = planMemory(f, scratchBytes: lowered.map { item in
+        if case .kernel(_, let k) = item { return k.scratchBytes }
+        return 0
+    })
+    // The canonical printer's lines: header, one per instruction, return, closing brace.
+    let irLines = printFunction(f).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var needs: Set<PreludeItem> = plan.finalCopies.isEmpty ? [] : [.memcpy]
+    var definitions: [String] = []
+    var calls: [String] = []
+
+    for (index, (inst, item)) in zip(f.body, lowered).enumerated() {
+        guard let v = inst.results.first else { continue }
+        let name = cIdentifier(id: v.id, name: f.name(of: v))
+        let ir = cCommentText(index + 1 < irLines.count ? String(irLines[index + 1].drop { $0 == " " }) : "")
+        if plan.aliases.contains(v) {
+            calls.append("  /* \(ir): shares the storage of its operand */")
+            continue
+        }
+        let comment = "/* \(ir) */"
+        switch item {
+        case .data(let values):
+            definitions.append(comment + "\n" + staticArray(name, values, f.type(of: v).dtype))
+        case let .kernel(operandNames, kernel):
+            needs.formUnion(kernel.needs)
+            let out = cType(f.type(of: v).dtype)
+            var parameters = ["\(out) *out"]
+            var arguments = [try pointer(plan.location(of: v), as: "\(out) *", f)]
+            for (operand, operandName) in zip(inst.operands, operandNames) {
+                let type = "const \(cType(f.type(of: operand).dtype)) *"
+                parameters.append(type + operandName)
+                arguments.append(try pointer(plan.location(of: operand), as: type, f))
+            }
+            if let offset = plan.scratchOffsets[index] {
+                parameters.append("\(out) *scratch")
+                arguments.append(try pointer(.arena(offset: offset), as: "\(out) *", f))
+            }
+            definitions.append(([comment, "static void \(name)(\(parameters.joined(separator: ", "))) {"] + kernel.lines + ["}"])
+                .joined(separator: "\n"))
+            calls.append("  \(name)(\(arguments.joined(separator: ", ")));")
+        }
+    }
+    for copy in plan.finalCopies {
+        let source = try pointer(copy.source, as: "const void *", f)
+        calls.append("  memcpy(args[\(f.params.count + copy.output)], \(source), \(copy.bytes));")
+    }
+
+    let fileName = sanitizedName(f.name) + ".c"
+    let header = """
+    #line 1 "\(fileName)"
+    /* @\(cCommentText(f.name)) lowered to C by Kiln. Entry point: void kiln_entry(void **args, char *arena);
+       args[0..<\(f.params.count)]: inputs, args[\(f.params.count)..<\(f.params.count + f.results.count)]: outputs; arena: \(plan.peakBytes) bytes, 64-byte aligned. */
+    """
+    let entry = "void \(CProgram.entryName)(void **args, char *arena) {\n" + calls.joined(separator: "\n") + "\n}\n"
+    let source = [header, preludeText(needs)] + definitions + [entry]
+    return CProgram(source: source.filter { !$0.isEmpty }.joined(separator: "\n\n"), fileName: fileName, plan: plan,
+                    externalSymbols: externalSymbols(needs))
+}
+
+/// The pointer expression, cast to `type`, of the storage at `location`.
+private func pointer(_ location: StorageLocation?, as type: String, _ f: Function) throws(KilnError) -> String {
+    switch location {
+    case .input(let i): return "(\(type))args[\(i)]"
+    case .output(let k): return "(\(type))args[\(f.params.count + k)]"
+    case .arena(let offset): return "(\(type))(arena + \(offset))"
+    case .constant(let v): return "(\(type))\(cIdentifier(id: v.id, name: f.name(of: v)))"
+    case nil: throw internalError("a value without storage")
+    }
+}
+
+/// `static const T name[n] = {...};`, eight elements a line. Float data holding infinities, NaN
+/// or -0 is stored as its bit patterns (C has no literal for them).
+private func staticArray(_ name: String, _ values: [Scalar], _ dtype: DType) -> String {
+    let decimal = !dtype.isFloat || values.allSatisfy { hasDecimalLiteral(Scalar.float($0.asDouble).cast(to: dtype).asDouble) }
+    let elementType = decimal ? cType(dtype) : (dtype == .f32 ? "unsigned" : "unsigned long long")
+    let items = values.map { decimal ? (cLiteral($0, dtype) ?? "0") : cFloatBits($0.asDouble, dtype) }
+    let rows = stride(from: 0, to: items.count, by: 8).map { "  " + items[$0..<min($0 + 8, items.count)].joined(separator: ", ") }
+    return "static const \(elementType) \(name)[\(max(items.count, 1))] = {\n\(rows.isEmpty ? "  0" : rows.joined(separator: ",\n"))\n};"
+}

@@ -1,0 +1,129 @@
+import KilnIR
+
+/// Options of C code generation.
+public struct CodegenOptions: Hashable, Sendable {
+    /// Independent partial results per innermost reduced run (1...8). 1 keeps the interpreter's
+    /// row-major summation order exactly; more are faster under tcc and reassociate float sums.
+    public var reductionAccumulators: Int
+
+    public init(reductionAccumulators: Int = 4) {
+        self.reductionAccumulators = min(max(reductionAccumulators, 1), 8)
+    }
+}
+
+/// What code generation makes of one instruction.
+enum LoweredInstruction {
+    /// The body of `static void <value>(T *out, const T *<operand>..., T *scratch)`.
+    case kernel(operandNames: [String], KernelBuilder)
+    /// A dense constant: static data of the unit, no code.
+    case data([Scalar])
+}
+
+/// Lowers one instruction of `f` (already verified): the one place that knows every op.
+func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(KilnError) -> LoweredInstruction {
+    guard let result = inst.results.first else { throw internalError("an instruction without result") }
+    let out = f.type(of: result)
+    let types = inst.operands.map(f.type(of:))
+    func operand(_ i: Int) throws(KilnError) -> TensorType {
+        guard i < types.count else { throw internalError("'\(inst.op.name)' is missing operand \(i)") }
+        return types[i]
+    }
+    var k = KernelBuilder()
+    let names: [String]
+    switch inst.op {
+    case let .constant(literal, _):
+        switch literal {
+        case .dense(let values): return .data(values)
+        case .splat(let value): k.lowerSplat(value, out)
+        }
+        names = []
+    case let .iota(axis, _):
+        k.lowerIota(axis: axis, out)
+        names = []
+    case .unary(let u):
+        try k.lowerUnary(u, try operand(0))
+        names = ["x"]
+    case .binary(let b):
+        k.lowerBinary(b, out)
+        names = ["a", "b"]
+    case .compare(let d):
+        k.lowerCompare(d, out.count)
+        names = ["a", "b"]
+    case .select:
+        k.lowerSelect(out.count)
+        names = ["cond", "a", "b"]
+    case .convert(let dtype):
+        k.lowerConvert(from: try operand(0), to: dtype)
+        names = ["x"]
+    case let .reduce(r, axes):
+        k.lowerReduce(r, axes: axes, try operand(0), out, accumulators: options.reductionAccumulators)
+        names = ["x"]
+    case .argmax(let axis):
+        k.lowerArgmax(axis: axis, try operand(0))
+        names = ["x"]
+    case .broadcastInDim(_, let dims):
+        k.lowerBroadcast(dims: dims, try operand(0), out)
+        names = ["x"]
+    case .reshape:
+        k.copy(out.count, out.dtype)
+        names = ["x"]
+    case .transpose(let perm):
+        k.lowerTranspose(perm: perm, try operand(0), out)
+        names = ["x"]
+    case let .slice(start, _, stride):
+        k.lowerSlice(start: start, stride: stride, try operand(0), out)
+        names = ["x"]
+    case .concatenate(let axis):
+        k.lowerConcatenate(axis: axis, types, out)
+        names = types.indices.map { "x\($0)" }
+    case let .pad(low, _, value):
+        k.lowerPad(low: low, value: value, try operand(0), out)
+        names = ["x"]
+    case .reverse(let axes):
+        k.lowerReverse(axes: axes, try operand(0))
+        names = ["x"]
+    case let .matmul(ta, tb):
+        k.lowerMatmul(transposeA: ta, transposeB: tb, try operand(0), try operand(1), out)
+        names = ["a", "b"]
+    case .conv2d(let a):
+        k.lowerConv2d(a, try operand(0), try operand(1), out)
+        names = ["input", "filter"]
+    case .conv2dTranspose(let a, _):
+        k.lowerConv2dTranspose(a, try operand(0), try operand(1), out)
+        names = ["input", "filter"]
+    case let .conv2dFilterGrad(a, window):
+        k.lowerConv2dFilterGrad(a, window: window, try operand(0), try operand(1), out)
+        names = ["input", "grad"]
+    case .maxPool2d(let p):
+        k.lowerMaxPool(p, try operand(0), out)
+        names = ["x"]
+    case .avgPool2d(let p):
+        k.lowerAvgPool(p, try operand(0), out)
+        names = ["x"]
+    case .maxPool2dGrad(let p):
+        k.lowerMaxPoolGrad(p, try operand(0), try operand(1))
+        names = ["x", "grad"]
+    case .avgPool2dGrad(let p):
+        k.lowerAvgPoolGrad(p, try operand(0), try operand(1))
+        names = ["x", "grad"]
+    case .gather(let axis):
+        k.lowerGather(axis: axis, try operand(0), try operand(1), out)
+        names = ["table", "idx"]
+    case .scatterAdd(let axis):
+        k.lowerScatterAdd(axis: axis, try operand(0), try operand(1))
+        names = ["target", "idx", "updates"]
+    case let .oneHot(depth, _):
+        k.lowerOneHot(depth: depth, try operand(0), out)
+        names = ["idx"]
+    case .rngUniform(let seed, _):
+        k.lowerRngUniform(seed: seed, hasKey: !types.isEmpty, out)
+        names = types.isEmpty ? [] : ["key"]
+    case .rngNormal(let seed, _):
+        k.lowerRngNormal(seed: seed, hasKey: !types.isEmpty, out)
+        names = types.isEmpty ? [] : ["key"]
+    }
+    guard names.count == types.count else {
+        throw internalError("'\(inst.op.name)' lowered with \(names.count) operands, has \(types.count)")
+    }
+    return .kernel(operandNames: names, k)
+}

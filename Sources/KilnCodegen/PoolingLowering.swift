@@ -1,0 +1,74 @@
+import KilnIR
+
+// Pools and their gradients: one loop over the pooled outputs; the in-bounds part of each window
+// (rows i0..<i1, columns j0..<j1) is computed once per output, so the innermost loops test nothing.
+
+extension KernelBuilder {
+    /// Loops over every pooled output of every (sample, channel) plane. In `body`, `po` is the
+    /// pooled element's index, `corner` the input index of its window's top-left (possibly in the
+    /// padding) and `i0 i1 j0 j1` the window's in-bounds rows and columns; input element
+    /// `(i, j)` of the window is at `corner + i * W + j`.
+    private mutating func poolWindows(_ p: PoolAttributes, input: TensorType, pooled: [Int], _ body: (inout KernelBuilder) -> Void) {
+        let (h, w, ho, wo) = (input.shape[2], input.shape[3], pooled[2], pooled[3])
+        let planes = input.shape[0] * input.shape[1]
+        guard planes * ho * wo > 0 else { return }
+        let (kh, kw, sh, sw, ph, pw) = (p.window[0], p.window[1], p.stride[0], p.stride[1], p.padding[0], p.padding[1])
+        open("for (long c = 0; c < \(planes); c++)")
+        open("for (long oy = 0; oy < \(ho); oy++)")
+        line("long i0 = \(ph) - oy * \(sh), i1 = \(h + ph) - oy * \(sh);")
+        line("if (i0 < 0) i0 = 0;")
+        line("if (i1 > \(kh)) i1 = \(kh);")
+        open("for (long ox = 0; ox < \(wo); ox++)")
+        line("long j0 = \(pw) - ox * \(sw), j1 = \(w + pw) - ox * \(sw);")
+        line("if (j0 < 0) j0 = 0;")
+        line("if (j1 > \(kw)) j1 = \(kw);")
+        line("long po = (c * \(ho) + oy) * \(wo) + ox;")
+        line("long corner = c * \(h * w) + (oy * \(sh) - \(ph)) * \(w) + ox * \(sw) - \(pw);")
+        body(&self)
+        close()
+        close()
+        close()
+    }
+
+    /// The maximum over each window, NaN propagating; padding is ignored.
+    mutating func lowerMaxPool(_ p: PoolAttributes, _ x: TensorType, _ out: TensorType) {
+        poolWindows(p, input: x, pooled: out.shape) { k in
+            k.line("\(cType(x.dtype)) m = \(k.scalar(.float(-.infinity), x.dtype));")
+            k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) m = \(k.call(.maxFloat(x.dtype), "m", "x[corner + i * \(x.shape[3]) + j]"));")
+            k.line("out[po] = m;")
+        }
+    }
+
+    /// The window sum over in-bounds positions divided by the full window size.
+    mutating func lowerAvgPool(_ p: PoolAttributes, _ x: TensorType, _ out: TensorType) {
+        poolWindows(p, input: x, pooled: out.shape) { k in
+            k.line("\(cType(x.dtype)) sum = 0;")
+            k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * \(x.shape[3]) + j];")
+            k.line("out[po] = sum / \(p.window[0] * p.window[1]);")
+        }
+    }
+
+    /// Each output gradient added at the first position of its window's maximum (a NaN is the
+    /// maximum, the first one wins).
+    mutating func lowerMaxPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
+        zero(x.count, x.dtype)
+        poolWindows(p, input: x, pooled: grad.shape) { k in
+            k.line("\(cType(x.dtype)) best = 0;")
+            k.line("long at = -1;")
+            k.open("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++)")
+            k.line("\(cType(x.dtype)) v = x[corner + i * \(x.shape[3]) + j];")
+            k.line("if (at < 0 || (best == best && (v > best || v != v))) { best = v; at = corner + i * \(x.shape[3]) + j; }")
+            k.close()
+            k.line("out[at] += grad[po];")
+        }
+    }
+
+    /// Each output gradient divided by the window size, added at every in-bounds window position.
+    mutating func lowerAvgPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
+        zero(x.count, x.dtype)
+        poolWindows(p, input: x, pooled: grad.shape) { k in
+            k.line("\(cType(x.dtype)) share = grad[po] / \(p.window[0] * p.window[1]);")
+            k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * \(x.shape[3]) + j] += share;")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import CBLAS
+import KilnIR
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Every function generated code may call, bound by name: the prototypes of KilnCodegen's prelude
+// on one side, these addresses on the other. Taking each address from a typed Swift reference
+// makes the linker keep the library and the compiler check the signature.
+
+private typealias FloatFunction = @convention(c) (Float) -> Float
+private typealias DoubleFunction = @convention(c) (Double) -> Double
+private typealias FloatBinary = @convention(c) (Float, Float) -> Float
+private typealias DoubleBinary = @convention(c) (Double, Double) -> Double
+private typealias Sgemm = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Float,
+                                          UnsafePointer<Float>?, blasint, UnsafePointer<Float>?, blasint, Float,
+                                          UnsafeMutablePointer<Float>?, blasint) -> Void
+private typealias Dgemm = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, blasint, blasint, blasint, Double,
+                                          UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double,
+                                          UnsafeMutablePointer<Double>?, blasint) -> Void
+private typealias Memcpy = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, Int) -> UnsafeMutableRawPointer?
+private typealias Memset = @convention(c) (UnsafeMutableRawPointer, Int32, Int) -> UnsafeMutableRawPointer?
+
+private func address<F>(_ function: F) -> UnsafeRawPointer {
+    unsafeBitCast(function, to: UnsafeRawPointer.self)
+}
+
+/// The address of the external function `name` generated code may declare, or nil.
+func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
+    switch name {
+    case "memcpy": return address(memcpy as Memcpy)
+    case "memset": return address(memset as Memset)
+    case "cblas_sgemm": return address(cblas_sgemm as Sgemm)
+    case "cblas_dgemm": return address(cblas_dgemm as Dgemm)
+    case "expf": return address(expf as FloatFunction)
+    case "logf": return address(logf as FloatFunction)
+    case "sqrtf": return address(sqrtf as FloatFunction)
+    case "tanhf": return address(tanhf as FloatFunction)
+    case "sinf": return address(sinf as FloatFunction)
+    case "cosf": return address(cosf as FloatFunction)
+    case "floorf": return address(floorf as FloatFunction)
+    case "powf": return address(powf as FloatBinary)
+    case "exp": return address(exp as DoubleFunction)
+    case "log": return address(log as DoubleFunction)
+    case "sqrt": return address(sqrt as DoubleFunction)
+    case "tanh": return address(tanh as DoubleFunction)
+    case "sin": return address(sin as DoubleFunction)
+    case "cos": return address(cos as DoubleFunction)
+    case "floor": return address(floor as DoubleFunction)
+    case "pow": return address(pow as DoubleBinary)
+    default: return nil
+    }
+}
+
+/// `names` with their addresses, or an error naming the first unknown one.
+func bindSymbols(_ names: [String]) throws(KilnError) -> [(name: String, address: UnsafeRawPointer)] {
+    var bound: [(name: String, address: UnsafeRawPointer)] = []
+    for name in names {
+        guard let address = externalSymbolAddress(name) else {
+            throw KilnError("generated C calls '\(name)', which the JIT does not provide; this is a bug in Kiln's code generation")
+        }
+        bound.append((name, address))
+    }
+    return bound
+}
