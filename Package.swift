@@ -24,5 +24,6 @@ let package = Package(
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"]),
+        .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
     ]
 )
