@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Generate the inputs not given with --input: floats uniform in [-1, 1), integers in [0, 8), bools 50/50.")
     var randomInputs = false
 
-    @Option(help: "The seed of --random-inputs.")
+    @Option(parsing: .unconditional, help: "The seed of --random-inputs (any 64-bit integer, negative ones too).")
     var seed: Int64 = 0
 
     @Option(help: ArgumentHelp("Write the results to <dir>/out0.npy, <dir>/out1.npy, ... (<dir> is created if needed).", valueName: "dir"))
@@ -38,6 +38,10 @@ struct RunCommand: ParsableCommand {
 
     @Option(help: "The backend that runs the function.")
     var backend: Backend = .interp
+
+    func validate() throws {
+        if out?.isEmpty == true { throw ValidationError("--out needs a directory name, e.g. --out results") }
+    }
 
     func run() throws {
         let module = try loadModule(path: file)

@@ -187,6 +187,7 @@ struct CLITests {
             (["run", file, "--bogus"], "Unknown option '--bogus'"),
             (["run", file, "--backend", "gpu"], "'gpu' is invalid for '--backend"),
             (["run", file, "--seed", "many"], "'many' is invalid for '--seed"),
+            (["run", file, "--random-inputs", "--out", ""], "--out needs a directory name"),
             (["run"], "Missing expected argument '<file>'"),
             (["frobnicate"], "Unexpected argument 'frobnicate'"),
             ([], "choose a subcommand"),
@@ -210,7 +211,8 @@ struct CLITests {
         let first = try w.kiln(["run", file, "--random-inputs", "--seed", "7", "--out", "a"])
         let second = try w.kiln(["run", file, "--random-inputs", "--seed", "7", "--out", "b"])
         let other = try w.kiln(["run", file, "--random-inputs", "--seed", "8", "--out", "c"])
-        #expect(first.status == 0 && second.status == 0 && other.status == 0)
+        let negative = try w.kiln(["run", file, "--random-inputs", "--seed", "-3", "--out", "d"])
+        #expect(first.status == 0 && second.status == 0 && other.status == 0 && negative.status == 0)
         #expect(first.stdout == second.stdout)
         #expect(first.stdout != other.stdout)
         // Parameter k draws u from rng_uniform {seed} with key k: u's bits are
@@ -218,7 +220,7 @@ struct CLITests {
         func bits(_ seed: Int64, key: Int64, _ j: Int) -> UInt64 {
             mix64(rngStream(seed: seed, key: key) &+ UInt64(j) &* 0xD1B5_4A32_D192_ED03)
         }
-        for (directory, seed) in [("a", Int64(7)), ("b", 7), ("c", 8)] {
+        for (directory, seed) in [("a", Int64(7)), ("b", 7), ("c", 8), ("d", -3)] {
             let f = try readNPY(path: w.path("\(directory)/out0.npy"))
             let i = try readNPY(path: w.path("\(directory)/out1.npy"))
             let b = try readNPY(path: w.path("\(directory)/out2.npy"))
