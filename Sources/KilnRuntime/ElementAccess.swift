@@ -3,8 +3,8 @@ import KilnIR
 import Glibc
 #endif
 
-// The Swift types that store Kiln elements (Float, Double, Int32, Int64, Bool), and the two
-// loops every kernel is built from: a flat elementwise map and a strided walk.
+// The Swift types that store Kiln elements (Float, Double, Int32, Int64, Bool), and the loops
+// most kernels are built from: a flat elementwise map and a strided walk.
 
 /// A Swift type that stores the elements of one dtype.
 protocol Element: Equatable {
@@ -92,7 +92,10 @@ extension Double: FloatElement {
 }
 
 /// Integer elements (i32, i64).
-protocol IntElement: NumericElement, FixedWidthInteger, SignedInteger {}
+protocol IntElement: NumericElement, FixedWidthInteger, SignedInteger {
+    /// `x` truncated toward zero; `x` must be in range.
+    init(_ x: Double)
+}
 
 extension IntElement {
     static var lowest: Self { min }
@@ -129,10 +132,16 @@ extension IntElement {
 
     /// The integer nearest `x` toward zero, saturated to the range; NaN gives 0 (Kiln `convert`).
     init<F: FloatElement>(saturating x: F) {
-        if x.isNaN {
+        let v = Double(x)  // exact
+        let bound = -Double(Self.min)  // 2^(bitWidth-1), exact
+        if v.isNaN {
             self = 0
+        } else if v <= -bound {
+            self = .min
+        } else if v >= bound {
+            self = .max
         } else {
-            self = Self(exactly: x.rounded(.towardZero)) ?? (x < 0 ? .min : .max)
+            self = Self(v)
         }
     }
 }
@@ -192,7 +201,7 @@ struct StridedWalk {
 
     /// Calls `row` once per run of elements along the innermost (merged) axis, in row-major
     /// order, with the offsets of the run's first element, its length and the two steps.
-    func forEachRow(_ row: (_ source: Int, _ destination: Int, _ count: Int, _ sourceStep: Int, _ destinationStep: Int) -> Void) {
+    @inline(__always) func forEachRow(_ row: (_ source: Int, _ destination: Int, _ count: Int, _ sourceStep: Int, _ destinationStep: Int) -> Void) {
         guard !isEmpty else { return }
         let inner = shape.count - 1
         let (count, sourceStep, destinationStep) = (shape[inner], sourceStrides[inner], destinationStrides[inner])
@@ -221,7 +230,11 @@ func copyElements(_ walk: StridedWalk, from x: HostTensor, to out: HostTensor) {
     func copy<T>(_: T.Type) {
         let (src, dst) = (x.pointer(T.self), out.pointer(T.self))
         walk.forEachRow { s, d, count, sourceStep, destinationStep in
-            for k in 0..<count { dst[d + k * destinationStep] = src[s + k * sourceStep] }
+            if sourceStep == 1 && destinationStep == 1 {
+                (dst + d).update(from: src + s, count: count)
+            } else {
+                for k in 0..<count { dst[d + k * destinationStep] = src[s + k * sourceStep] }
+            }
         }
     }
     switch x.type.dtype {

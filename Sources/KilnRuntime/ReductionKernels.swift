@@ -27,13 +27,19 @@ private func reduce<T: NumericElement>(_ op: ReduceOp, _: T.Type, axes: [Int], _
     }
     let walk = StridedWalk(shape: shape, source: (0, rowMajorStrides(shape)), destination: (0, destinationStrides))
 
-    func fold(from identity: T, _ combine: (T, T) -> T) {
+    @inline(__always) func fold(from identity: T, _ combine: (T, T) -> T) {
         let (src, dst) = (x.pointer(T.self), out.pointer(T.self))
         for i in 0..<out.count { dst[i] = identity }
         walk.forEachRow { s, d, count, sourceStep, destinationStep in
-            for k in 0..<count {
-                let j = d + k * destinationStep
-                dst[j] = combine(dst[j], src[s + k * sourceStep])
+            if destinationStep == 0 {  // the row is reduced into one element: keep it in a register
+                var acc = dst[d]
+                for k in 0..<count { acc = combine(acc, src[s + k * sourceStep]) }
+                dst[d] = acc
+            } else {
+                for k in 0..<count {
+                    let j = d + k * destinationStep
+                    dst[j] = combine(dst[j], src[s + k * sourceStep])
+                }
             }
         }
     }

@@ -236,9 +236,11 @@ import Testing
         #expect(try ints(run(.convert(.i64), y)) == [Int64.max, Int64.min, large, 0, -2])
     }
 
-    @Test func f64ToI32KeepsTheLastRepresentableValues() throws {
+    @Test func f64ToIntegerKeepsTheLastRepresentableValues() throws {
         let x = try tensor(.f64, [2147483647.9, -2147483648.9, 2147483648])
         #expect(try ints(run(.convert(.i32), x)) == [2147483647, -2147483648, 2147483647])
+        let y = try tensor(.f64, [0x1p63 - 1024, -0x1p63, 0x1p63])
+        #expect(try ints(run(.convert(.i64), y)) == [9_223_372_036_854_774_784, Int64.min, Int64.max])
     }
 
     @Test func toBoolIsNonzero() throws {
