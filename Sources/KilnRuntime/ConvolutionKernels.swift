@@ -112,41 +112,57 @@ struct ConvGeometry {
     var positions: Int { outHeight * outWidth }
     var imageSize: Int { channels * height * width }
 
-    /// Calls `body(entry, pixel)` for every im2col entry of the output positions `range` that lies
-    /// inside the image: `entry` indexes the `[patchSize, range.count]` tile, `pixel` the image.
+    /// Calls `body(entry, pixel, count)` for every run of im2col entries of the output positions
+    /// `range` that lie inside the image: entries `entry..<entry+count` of the
+    /// `[patchSize, range.count]` tile come from pixels `pixel + t * stride.1`, `t < count`.
     @inline(__always)
-    func forEachPatchEntry(_ range: Range<Int>, _ body: (Int, Int) -> Void) {
-        let count = range.count
+    func forEachPatchRun(_ range: Range<Int>, _ body: (_ entry: Int, _ pixel: Int, _ count: Int) -> Void) {
         let (firstY, firstX) = range.lowerBound.quotientAndRemainder(dividingBy: outWidth)
-        var row = 0
+        let (lastY, lastX) = (range.upperBound - 1).quotientAndRemainder(dividingBy: outWidth)
+        var rowStart = -range.lowerBound
         for c in 0..<channels {
             for i in 0..<kh {
                 let offsetY = i * dilation.0 - padding.0
+                let ys = Self.inside(offset: offsetY, stride: stride.0, size: height, positions: outHeight)
+                    .clamped(to: firstY..<lastY + 1)
                 for j in 0..<kw {
                     let offsetX = j * dilation.1 - padding.1
-                    var (y, x) = (firstY, firstX)
-                    for entry in row * count..<(row + 1) * count {
-                        let iy = y * stride.0 + offsetY, ix = x * stride.1 + offsetX
-                        if iy >= 0 && iy < height && ix >= 0 && ix < width {
-                            body(entry, (c * height + iy) * width + ix)
+                    let xs = Self.inside(offset: offsetX, stride: stride.1, size: width, positions: outWidth)
+                    for y in ys {
+                        let lo = max(xs.lowerBound, y == firstY ? firstX : 0)
+                        let hi = min(xs.upperBound, y == lastY ? lastX + 1 : outWidth)
+                        if lo < hi {
+                            body(rowStart + y * outWidth + lo, (c * height + y * stride.0 + offsetY) * width + lo * stride.1 + offsetX, hi - lo)
                         }
-                        x += 1
-                        if x == outWidth { (y, x) = (y + 1, 0) }
                     }
-                    row += 1
+                    rowStart += range.count
                 }
             }
         }
     }
 
+    /// Output positions `o` along an axis whose input position `o * stride + offset` is in `0..<size`.
+    private static func inside(offset: Int, stride: Int, size: Int, positions: Int) -> Range<Int> {
+        let lower = offset >= 0 ? 0 : (stride - 1 - offset) / stride
+        let upper = size - 1 - offset < 0 ? 0 : (size - 1 - offset) / stride + 1
+        let start = min(lower, positions)
+        return start..<max(start, min(upper, positions))
+    }
+
     /// Fills `tile` with the im2col columns `range` of `image`.
     func im2col<T: BLASFloat>(_ image: UnsafePointer<T>, _ range: Range<Int>, _ tile: UnsafeMutablePointer<T>) {
         tile.update(repeating: 0, count: patchSize * range.count)
-        forEachPatchEntry(range) { entry, pixel in tile[entry] = image[pixel] }
+        let step = stride.1
+        forEachPatchRun(range) { entry, pixel, count in
+            for t in 0..<count { tile[entry + t] = image[pixel + t * step] }
+        }
     }
 
     /// Adds every entry of the im2col tile of columns `range` to the image pixel it was read from.
     func col2im<T: BLASFloat>(_ tile: UnsafePointer<T>, _ range: Range<Int>, _ image: UnsafeMutablePointer<T>) {
-        forEachPatchEntry(range) { entry, pixel in image[pixel] += tile[entry] }
+        let step = stride.1
+        forEachPatchRun(range) { entry, pixel, count in
+            for t in 0..<count { image[pixel + t * step] += tile[entry + t] }
+        }
     }
 }

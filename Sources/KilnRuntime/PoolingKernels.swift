@@ -77,13 +77,17 @@ private func avgPoolGrad<T: BinaryFloatingPoint>(_: T.Type, _ p: PoolAttributes,
 @inline(__always)
 private func windowArgmax<T: BinaryFloatingPoint>(_ plane: UnsafePointer<T>, width: Int,
                                                   _ rows: Range<Int>, _ columns: Range<Int>) -> Int? {
-    var best: Int?
-    var bestValue = -T.infinity
+    guard let top = rows.first, let left = columns.first else { return nil }
+    var best = top * width + left
+    var bestValue = plane[best]
     for r in rows {
         for c in columns {
-            let v = plane[r * width + c]
-            if v.isNaN { return r * width + c }
-            if best == nil || v > bestValue { (best, bestValue) = (r * width + c, v) }
+            let i = r * width + c
+            let v = plane[i]
+            if v.isNaN { return i }
+            let better = v > bestValue
+            best = better ? i : best
+            bestValue = better ? v : bestValue
         }
     }
     return best
