@@ -34,7 +34,8 @@ enum ConvProduct {
 }
 
 /// Scratch elements an im2col tile aims at (1 MiB of f32): large enough for efficient products,
-/// small enough to stay in cache and to keep big images from needing a huge buffer.
+/// and a bound on the scratch buffer however large the image (beyond it only when one column,
+/// C*KH*KW elements, is larger).
 let defaultConvTileElements = 1 << 18
 
 /// Computes `product` of the operands `x`, `y` (in the op's order) into the zero-filled `out`,

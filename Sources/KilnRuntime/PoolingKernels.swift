@@ -34,16 +34,18 @@ func avgPool2dGradKernel(_ p: PoolAttributes, _ grad: HostTensor, _ out: HostTen
 
 private func maxPool<T: BinaryFloatingPoint>(_: T.Type, _ p: PoolAttributes, _ input: HostTensor, _ out: HostTensor) {
     let (x, y) = (input.pointer(T.self), out.pointer(T.self))
+    let width = input.type.shape[3]
     PoolGeometry(p, input: input.type, output: out.type).forEachWindow { plane, o, rows, columns in
-        y[o] = windowArgmax(x + plane, width: input.type.shape[3], rows, columns).map { x[plane + $0] } ?? -T.infinity
+        y[o] = windowArgmax(x + plane, width: width, rows, columns).map { x[plane + $0] } ?? -T.infinity
     }
 }
 
 private func maxPoolGrad<T: BinaryFloatingPoint>(_: T.Type, _ p: PoolAttributes, _ input: HostTensor,
                                                  _ grad: HostTensor, _ out: HostTensor) {
     let (x, g, dx) = (input.pointer(T.self), grad.pointer(T.self), out.pointer(T.self))
+    let width = input.type.shape[3]
     PoolGeometry(p, input: input.type, output: grad.type).forEachWindow { plane, o, rows, columns in
-        if let i = windowArgmax(x + plane, width: input.type.shape[3], rows, columns) { dx[plane + i] += g[o] }
+        if let i = windowArgmax(x + plane, width: width, rows, columns) { dx[plane + i] += g[o] }
     }
 }
 
