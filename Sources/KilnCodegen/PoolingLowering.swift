@@ -30,17 +30,31 @@ extension KernelBuilder {
         close()
     }
 
-    /// The maximum over each window, NaN propagating; padding is ignored.
+    /// Declares `best`, the first maximum of the window in row-major order (a NaN is the maximum:
+    /// the first one wins), and `at`, its input index. Windows are never empty when the input is
+    /// not: the padding is smaller than the window.
+    private mutating func firstMaximum(_ x: TensorType) {
+        let w = x.shape[3]
+        line("long at = corner + i0 * \(w) + j0;")
+        line("\(cType(x.dtype)) best = x[at];")
+        open("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++)")
+        line("\(cType(x.dtype)) v = x[corner + i * \(w) + j];")
+        line("if (best == best && (v > best || v != v)) { best = v; at = corner + i * \(w) + j; }")
+        close()
+    }
+
+    /// The first maximum of each window (padding ignored); `-inf` for windows of an empty input.
     mutating func lowerMaxPool(_ p: PoolAttributes, _ x: TensorType, _ out: TensorType) {
+        guard x.count > 0 else { return fill("out", count: out.count, value: .float(-.infinity), out.dtype) }
         poolWindows(p, input: x, pooled: out.shape) { k in
-            k.line("\(cType(x.dtype)) m = \(k.scalar(.float(-.infinity), x.dtype));")
-            k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) m = \(k.call(.maxFloat(x.dtype), "m", "x[corner + i * \(x.shape[3]) + j]"));")
-            k.line("out[po] = m;")
+            k.firstMaximum(x)
+            k.line("out[po] = best;")
         }
     }
 
-    /// The window sum over in-bounds positions divided by the full window size.
+    /// The window sum over in-bounds positions (row-major) divided by the full window size.
     mutating func lowerAvgPool(_ p: PoolAttributes, _ x: TensorType, _ out: TensorType) {
+        guard x.count > 0 else { return zero(out.count, out.dtype) }
         poolWindows(p, input: x, pooled: out.shape) { k in
             k.line("\(cType(x.dtype)) sum = 0;")
             k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * \(x.shape[3]) + j];")
@@ -48,17 +62,12 @@ extension KernelBuilder {
         }
     }
 
-    /// Each output gradient added at the first position of its window's maximum (a NaN is the
-    /// maximum, the first one wins).
+    /// Each output gradient added at the first maximum of its window.
     mutating func lowerMaxPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
         zero(x.count, x.dtype)
+        guard x.count > 0 else { return }
         poolWindows(p, input: x, pooled: grad.shape) { k in
-            k.line("\(cType(x.dtype)) best = 0;")
-            k.line("long at = -1;")
-            k.open("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++)")
-            k.line("\(cType(x.dtype)) v = x[corner + i * \(x.shape[3]) + j];")
-            k.line("if (at < 0 || (best == best && (v > best || v != v))) { best = v; at = corner + i * \(x.shape[3]) + j; }")
-            k.close()
+            k.firstMaximum(x)
             k.line("out[at] += grad[po];")
         }
     }
@@ -66,6 +75,7 @@ extension KernelBuilder {
     /// Each output gradient divided by the window size, added at every in-bounds window position.
     mutating func lowerAvgPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
         zero(x.count, x.dtype)
+        guard x.count > 0 else { return }
         poolWindows(p, input: x, pooled: grad.shape) { k in
             k.line("\(cType(x.dtype)) share = grad[po] / \(p.window[0] * p.window[1]);")
             k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * \(x.shape[3]) + j] += share;")
