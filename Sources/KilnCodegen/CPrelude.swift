@@ -176,8 +176,11 @@ enum PreludeItem: Hashable, Sendable {
         }
     }
 
-    /// Prototypes first, then helpers; within a group by text, so units are deterministic.
-    var sortKey: (Int, String) { (externalSymbol == nil ? 1 : 0, text) }
+    /// Prototypes first, then helpers after the helpers they call; otherwise by text, so units
+    /// are deterministic.
+    var sortKey: (Int, String) {
+        (externalSymbol == nil ? 1 + (dependencies.map { $0.sortKey.0 }.max() ?? 0) : 0, text)
+    }
 }
 
 private func floatAndBits(_ d: DType) -> (String, String) {

@@ -28,11 +28,14 @@ enum Tolerance: CustomStringConvertible {
     case exact
     /// `|c - r| <= bound * (1 + |r|)`, NaN matching NaN and infinities matching exactly.
     case relative(Double)
+    /// `|c - r| <= bound`, NaN matching NaN and infinities matching exactly.
+    case absolute(Double)
 
     var description: String {
         switch self {
         case .exact: return "bit-exact"
         case .relative(let bound): return "relative \(bound)"
+        case .absolute(let bound): return "absolute \(bound)"
         }
     }
 
@@ -41,6 +44,7 @@ enum Tolerance: CustomStringConvertible {
         switch self {
         case .exact: return c.bitPattern == r.bitPattern
         case .relative(let bound): return c == r || (c - r).magnitude <= bound * (1 + r.magnitude)
+        case .absolute(let bound): return c == r || (c - r).magnitude <= bound
         }
     }
 }
