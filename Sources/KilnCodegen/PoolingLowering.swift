@@ -23,7 +23,7 @@ extension KernelBuilder {
         line("if (j0 < 0) j0 = 0;")
         line("if (j1 > \(kw)) j1 = \(kw);")
         line("long po = (c * \(ho) + oy) * \(wo) + ox;")
-        line("long corner = c * \(h * w) + (oy * \(sh) - \(ph)) * \(w) + ox * \(sw) - \(pw);")
+        line("long corner = c * \(h * w) + (oy * \(sh)\(minus(ph))) * \(w) + ox * \(sw)\(minus(pw));")
         body(&self)
         close()
         close()
@@ -82,3 +82,6 @@ extension KernelBuilder {
         }
     }
 }
+
+/// ` - n` for a positive `n`, nothing for 0.
+private func minus(_ n: Int) -> String { n == 0 ? "" : " - \(n)" }

@@ -28,13 +28,20 @@ private func combineOp(_ r: ReduceOp) -> BinaryOp {
 extension KernelBuilder {
     mutating func lowerReduce(_ r: ReduceOp, axes: [Int], _ x: TensorType, _ out: TensorType, accumulators: Int) {
         let identity = reductionIdentity(r, x.dtype)
-        fill("out", count: out.count, value: identity, out.dtype)
-        guard x.count > 0 else { return }
+        guard x.count > 0 else { return fill("out", count: out.count, value: identity, out.dtype) }
         let keptStrides = rowMajorStrides(out.shape)
         var outStrides = [Int](repeating: 0, count: x.rank)
         for (k, axis) in x.shape.indices.filter({ !axes.contains($0) }).enumerated() { outStrides[axis] = keptStrides[k] }
         let (dims, strides) = collapseAxes(x.shape, [outStrides, rowMajorStrides(x.shape)])
         let run = dims[dims.count - 1], innerOutStride = strides[0][dims.count - 1]
+        // When only the innermost run is reduced, each output is one run: no need to fill `out` first.
+        let onePass = innerOutStride == 0 && !strides[0].dropLast().contains(0)
+        if !onePass { fill("out", count: out.count, value: identity, out.dtype) }
+        var initial = scalar(identity, x.dtype)
+        if cLiteral(identity, x.dtype) == nil && innerOutStride == 0 {
+            line("const \(cType(x.dtype)) identity = \(initial);")
+            initial = "identity"
+        }
         let offsets = openLoops(Array(dims.dropLast()), [("o", 0, Array(strides[0].dropLast())),
                                                          ("s", 0, Array(strides[1].dropLast()))])
         let (o, s) = (offsets[0], offsets[1])
@@ -42,8 +49,7 @@ extension KernelBuilder {
         if innerOutStride == 0 {
             let count = max(1, min(accumulators, run))
             let acc = (0..<count).map { "acc\($0)" }
-            let initial = scalar(identity, x.dtype)
-            line("\(t) " + acc.enumerated().map { "\($1) = \($0 == 0 ? element("out", o, "0") : initial)" }.joined(separator: ", ") + ";")
+            line("\(t) " + acc.enumerated().map { "\($1) = \($0 > 0 || onePass ? initial : element("out", o, "0"))" }.joined(separator: ", ") + ";")
             let main = run - run % count
             if main > 0 {
                 open("for (long j = 0; j < \(main); j += \(count))")

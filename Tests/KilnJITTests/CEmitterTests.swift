@@ -40,8 +40,13 @@ import Testing
 
     @Test func reductionsUseSeveralAccumulators() throws {
         let f = try singleOp(.reduce(.sum, axes: [1]), [TensorType(.f32, [3, 100])])
-        #expect(try emitC(f).source.contains("float acc0 = out[o0], acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;"))
-        #expect(try emitC(f, options: CodegenOptions(reductionAccumulators: 1)).source.contains("float acc0 = out[o0];"))
+        #expect(try emitC(f).source.contains("float acc0 = 0.0f, acc1 = 0.0f, acc2 = 0.0f, acc3 = 0.0f;"))
+        #expect(try emitC(f, options: CodegenOptions(reductionAccumulators: 1)).source.contains("float acc0 = 0.0f;"))
+        // An outer reduced axis: `out` starts at the identity and each run continues from it.
+        let g = try singleOp(.reduce(.max, axes: [0, 2]), [TensorType(.i32, [3, 4, 50])])
+        let source = try emitC(g).source
+        #expect(source.contains("int acc0 = out[o1], acc1 = (-2147483647 - 1), acc2 = (-2147483647 - 1), acc3 = (-2147483647 - 1);"))
+        #expect(source.contains("acc1 = acc1 > x[s1 + j + 1] ? acc1 : x[s1 + j + 1];"))
     }
 
     /// Special floats have no C literal: dense data holds their bits, scalars go through a helper.
