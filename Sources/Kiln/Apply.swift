@@ -5,10 +5,7 @@ import KilnRuntime
 /// otherwise (and taped when gradients may flow). `context` supplies the trace for ops without
 /// operands (constants, random numbers).
 func apply(_ op: Op, _ operands: [Tensor], context: Tensor? = nil, at location: SourceLocation? = nil) throws(KilnError) -> Tensor {
-    let trace = (operands + (context.map { [$0] } ?? [])).lazy.compactMap { t -> Trace? in
-        if case .traced(_, let trace) = t.storage { return trace }
-        return nil
-    }.first
+    let trace = (operands + (context.map { [$0] } ?? [])).lazy.compactMap(\.trace).first
     do {
         if let trace {
             var values: [Value] = []
@@ -23,6 +20,15 @@ func apply(_ op: Op, _ operands: [Tensor], context: Tensor? = nil, at location: 
     } catch {
         throw KilnError(error.message, at: location ?? error.location)
     }
+}
+
+/// `tensors`, with the eager ones lifted into the trace of any traced one (so that follow-up ops on
+/// one of them are recorded, not evaluated).
+func lifted(_ tensors: [Tensor]) throws(KilnError) -> [Tensor] {
+    guard let trace = tensors.lazy.compactMap(\.trace).first else { return tensors }
+    var out: [Tensor] = []
+    for t in tensors { out.append(t.isTraced ? t : Tensor(traced: try trace.value(of: t), in: trace)) }
+    return out
 }
 
 /// The place in user code that called a DSL function, for error messages.

@@ -48,7 +48,9 @@ extension Tensor {
         guard let shape = broadcastShape(shape, a.shape).flatMap({ broadcastShape($0, b.shape) }) else {
             throw KilnError("'select' cannot broadcast \(type), \(a.type) and \(b.type) together")
         }
-        return try apply(.select, [try broadcast(to: shape, at: nil), try a.broadcast(to: shape, at: nil), try b.broadcast(to: shape, at: nil)])
+        var operands: [Tensor] = []
+        for t in try lifted([self, a, b]) { operands.append(try t.broadcast(to: shape, at: nil)) }
+        return try apply(.select, operands)
     }
 
     /// The same values in `dtype`.

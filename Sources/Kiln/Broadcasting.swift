@@ -42,5 +42,6 @@ func broadcasting(_ op: Op, _ a: Tensor, _ b: Tensor, at location: SourceLocatio
     guard let shape = broadcastShape(a.shape, b.shape) else {
         throw KilnError("'\(op.name)' cannot broadcast \(a.type) with \(b.type)", at: location)
     }
-    return try apply(op, [try a.broadcast(to: shape, at: location), try b.broadcast(to: shape, at: location)], at: location)
+    let ab = try lifted([a, b])
+    return try apply(op, [try ab[0].broadcast(to: shape, at: location), try ab[1].broadcast(to: shape, at: location)], at: location)
 }

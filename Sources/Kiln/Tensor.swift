@@ -55,6 +55,12 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
         return false
     }
 
+    /// The trace recording this tensor, when it is traced.
+    var trace: Trace? {
+        if case .traced(_, let t) = storage { return t }
+        return nil
+    }
+
     /// The values of an eager tensor; a traced tensor has none and throws.
     public func host() throws(KilnError) -> HostTensor {
         switch storage {

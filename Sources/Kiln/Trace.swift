@@ -7,6 +7,9 @@ import KilnRuntime
 /// function parameter (once per parameter), any other eager tensor a constant.
 public final class Trace {
     let builder: FunctionBuilder
+    /// Values of the taped eager tensors already replayed, by node (kept alive so ids stay unique).
+    private var nodeValues: [ObjectIdentifier: Value] = [:]
+    private var retainedNodes: [TapeNode] = []
     private var parameterValues: [ObjectIdentifier: Value] = [:]
     /// The parameters lifted so far, in the order of their function parameters.
     public private(set) var parameters: [Parameter] = []
@@ -29,16 +32,33 @@ public final class Trace {
             guard trace === self else { throw KilnError("a tensor of one trace is used in another; trace a model once per function") }
             return v
         case let .eager(host, node):
-            if let p = node?.parameter {
-                if let v = parameterValues[ObjectIdentifier(p)] { return v }
-                let v = builder.parameter(p.name, p.type)
-                parameterValues[ObjectIdentifier(p)] = v
-                parameters.append(p)
-                return v
+            guard let node else {
+                let literal = Literal.dense((0..<host.count).map { host[$0] })
+                return try builder.emit(.constant(host.count == 1 ? .splat(host[0]) : literal, host.type), [])
             }
-            let literal = Literal.dense((0..<host.count).map { host[$0] })
-            return try builder.emit(.constant(host.count == 1 ? .splat(host[0]) : literal, host.type), [])
+            return try value(of: node)
         }
+    }
+
+    /// A taped eager value replayed into the trace: a parameter becomes a function parameter (once),
+    /// an op computed eagerly from parameters is recorded again, so gradients reach the parameters.
+    private func value(of node: TapeNode) throws(KilnError) -> Value {
+        if let v = nodeValues[ObjectIdentifier(node)] { return v }
+        let v: Value
+        switch node.kind {
+        case .parameter(let p):
+            if let existing = parameterValues[ObjectIdentifier(p)] { return existing }
+            v = builder.parameter(p.name, p.type)
+            parameterValues[ObjectIdentifier(p)] = v
+            parameters.append(p)
+        case let .op(op, operands, _):
+            var values: [Value] = []
+            for t in operands { values.append(try value(of: t)) }
+            v = try builder.emit(op, values)
+        }
+        nodeValues[ObjectIdentifier(node)] = v
+        retainedNodes.append(node)
+        return v
     }
 
     /// The function returning `results`.
