@@ -4,7 +4,7 @@ import KilnTestSupport
 import Testing
 
 /// Printing and parsing are inverse on random functions and on the example files, and the
-/// parser survives mangled text.
+/// parser survives mangled versions of both.
 @Suite struct RoundTripTests {
     @Test func randomFunctionsRoundTripThroughText() {
         for seed in randomSeeds(countVariable: "KILN_RANDOM_CASES", defaultCount: 1000) {
@@ -75,6 +75,7 @@ import Testing
     @Test func mutatedTextParsesOrFailsAtALineAndColumn() {
         let corpus = randomSeeds(countVariable: "KILN_RANDOM_CASES", defaultCount: 1000).prefix(64)
             .map { Array(printFunction(variedRandomFunction(seed: $0)).utf8) }
+            + Self.kirFiles(under: Self.examplesDirectory).compactMap { try? readFileBytes($0) }
         guard !corpus.isEmpty else { return }
         let cases = environmentInt("KILN_FUZZ_CASES", default: 2000)
         var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: environmentInt("KILN_RANDOM_SEED", default: 0)))
