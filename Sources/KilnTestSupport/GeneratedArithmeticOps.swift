@@ -73,7 +73,10 @@ extension Synthesis {
     func addReduce() throws(KilnError) {
         guard let r = rng.element(ReduceOp.allCases) else { return }
         let x = try operand(among: numericDTypes)
-        try emit(.reduce(r, axes: randomAxes(rank: type(x).rank)), [x])
+        let t = type(x)
+        // A float max or min over no elements is ±inf: guarded, it reduces non-empty axes only.
+        let avoidsEmpty = configuration.guardsNumerics && t.dtype.isFloat && r != .sum
+        try emit(.reduce(r, axes: randomAxes(among: t.shape.indices.filter { !avoidsEmpty || t.shape[$0] > 0 })), [x])
     }
 
     func addArgmax() throws(KilnError) {

@@ -27,9 +27,11 @@ extension Synthesis {
     func addSlice() throws(KilnError) {
         let x = try operand(among: DType.allCases)
         var start: [Int] = [], limit: [Int] = [], stride: [Int] = []
+        // Without empty tensors, an axis of size n keeps at least one element.
+        let keep = configuration.allowsEmptyTensors ? 0 : 1
         for size in type(x).shape {
-            start.append(rng.int(0...size))
-            limit.append(rng.int(start[start.count - 1]...size))
+            start.append(rng.int(0...max(0, size - keep)))
+            limit.append(rng.int(min(size, start[start.count - 1] + keep)...size))
             stride.append(rng.chance(0.6) ? 1 : rng.int(2...3))
         }
         try emit(.slice(start: start, limit: limit, stride: stride), [x])
@@ -58,6 +60,6 @@ extension Synthesis {
 
     func addReverse() throws(KilnError) {
         let x = try operand(among: DType.allCases)
-        try emit(.reverse(axes: randomAxes(rank: type(x).rank)), [x])
+        try emit(.reverse(axes: randomAxes(among: Array(0..<type(x).rank))), [x])
     }
 }

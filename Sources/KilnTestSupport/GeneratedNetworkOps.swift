@@ -68,7 +68,13 @@ extension Synthesis {
 
     func addPool() throws(KilnError) {
         let attributes = randomPoolAttributes()
-        try emit(rng.chance(0.5) ? .maxPool2d(attributes) : .avgPool2d(attributes), [try imageOperand()])
+        let input = try imageOperand()
+        let isMax = rng.chance(0.5)
+        // The max over a window of padding only (an empty spatial axis) is -inf.
+        if isMax, configuration.guardsNumerics, type(input).shape[2...].contains(0) {
+            throw KilnError("guarded max_pool2d needs non-empty spatial axes")
+        }
+        try emit(isMax ? .maxPool2d(attributes) : .avgPool2d(attributes), [input])
     }
 
     func addPoolGrad() throws(KilnError) {

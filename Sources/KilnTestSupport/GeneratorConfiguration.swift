@@ -30,11 +30,12 @@ public enum OpFamily: String, CaseIterable, Sendable {
 ///
 /// Numerics. Without guards, these ops produce NaN or ±inf from finite inputs: `log` (x <= 0),
 /// `sqrt` (x < 0), `rsqrt` (x <= 0), float `div` (by 0), float `pow` (negative base with a
-/// fractional exponent, 0 to a negative power, overflow) and `exp` (overflow). With
-/// `guardsNumerics` (the default) their operands are made safe first: `log`, `sqrt`, `rsqrt`, a
-/// `div` divisor and a `pow` base go through `add(abs(x), 0.5)`, `exp`'s operand and a `pow`
-/// exponent through `tanh`, and constants and `pad` values are finite and small (floats in
-/// [-1, 2], integers in 0...4). Unguarded, constants also take NaN, ±inf, -0, subnormals and
+/// fractional exponent, 0 to a negative power, overflow), `exp` (overflow), and float
+/// `reduce_max`/`reduce_min`/`max_pool2d` over no elements (±inf). With `guardsNumerics` (the
+/// default), `log`, `sqrt`, `rsqrt`, a `div` divisor and a `pow` base go through
+/// `add(abs(x), 0.5)`, `exp`'s operand and a `pow` exponent through `tanh`, those reductions and
+/// pools never cover an empty axis, and constants and `pad` values are finite and small (floats
+/// in [-1, 2], integers in 0...4). Unguarded, constants also take NaN, ±inf, -0, subnormals and
 /// the integer extremes, which exercises printing and parsing.
 ///
 /// Even guarded, long chains of `mul`, `matmul`, convolutions and sums can grow values, integer

@@ -8,12 +8,17 @@ public func randomSeeds(countVariable: String, defaultCount: Int) -> [UInt64] {
     return (0..<max(0, environmentInt(countVariable, default: defaultCount))).map { base &+ UInt64($0) }
 }
 
-/// The random function of `seed` under a configuration that also depends on the seed: numeric
-/// guards on for even seeds, empty tensors allowed for multiples of 3.
-public func variedRandomFunction(seed: UInt64) -> Function {
+/// The default configuration with numeric guards on for even seeds and empty tensors allowed
+/// for multiples of 3.
+public func variedConfiguration(seed: UInt64) -> GeneratorConfiguration {
     var configuration = GeneratorConfiguration()
     configuration.guardsNumerics = seed % 2 == 0
     configuration.allowsEmptyTensors = seed % 3 == 0
-    var generator = RandomFunctionGenerator(seed: seed, configuration: configuration)
+    return configuration
+}
+
+/// The random function of `seed` under `variedConfiguration(seed:)`.
+public func variedRandomFunction(seed: UInt64) -> Function {
+    var generator = RandomFunctionGenerator(seed: seed, configuration: variedConfiguration(seed: seed))
     return generator.makeFunction(name: "case\(seed)")
 }

@@ -38,9 +38,9 @@ extension Synthesis {
         return shape
     }
 
-    /// Distinct axes of a rank-`rank` tensor, any number of them, usually in increasing order.
-    func randomAxes(rank: Int) -> [Int] {
-        let axes = Array(rng.shuffled(0..<rank).prefix(rng.int(0...rank)))
+    /// Any number of distinct axes among `candidates`, usually in increasing order.
+    func randomAxes(among candidates: [Int]) -> [Int] {
+        let axes = Array(rng.shuffled(candidates).prefix(rng.int(0...candidates.count)))
         return rng.chance(0.7) ? axes.sorted() : axes
     }
 

@@ -3,7 +3,8 @@ import KilnRuntime
 import KilnTestSupport
 import Testing
 
-/// The interpreter runs every random function and returns values of the declared types.
+/// The interpreter runs every random function and returns values of the declared types, finite
+/// when the generator guards the numerics.
 @Suite struct GeneratedInterpreterTests {
     @Test func randomFunctionsRunWithTheDeclaredResultTypes() {
         for seed in randomSeeds(countVariable: "KILN_RANDOM_INTERP_CASES", defaultCount: 200) {
@@ -12,6 +13,11 @@ import Testing
                 let outputs = try interpret(f, inputs: try randomInputs(for: f, seed: seed))
                 guard outputs.map(\.type) == f.resultTypes else {
                     Issue.record("seed \(seed): results \(outputs.map(\.type)), declared \(f.resultTypes), in:\n\(printFunction(f))")
+                    return
+                }
+                if variedConfiguration(seed: seed).guardsNumerics,
+                   let bad = outputs.first(where: { $0.type.dtype.isFloat && $0.doubles.contains { !$0.isFinite } }) {
+                    Issue.record("seed \(seed): guarded function gives \(bad), in:\n\(printFunction(f))")
                     return
                 }
             } catch {
