@@ -138,8 +138,8 @@ final class Synthesis {
         }
     }
 
-    /// The unused results, up to `maxResults` of them (so that little is dead), now and then with an extra
-    /// returned value that is used elsewhere, a parameter, or a repeat.
+    /// The unused results, up to `maxResults` of them (so that little is dead), now and then
+    /// with an extra returned value that is used elsewhere, a parameter, or a repeat.
     private func chooseResults() -> [Value] {
         let sinks = bodyValues.filter { !used.contains($0) }
         var results = Array(rng.shuffled(sinks).prefix(max(1, configuration.maxResults)))
