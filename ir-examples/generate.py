@@ -229,10 +229,6 @@ def is_float(x):
     return x.dtype in (np.float32, np.float64)
 
 
-def info(dtype):
-    return np.iinfo(dtype)
-
-
 UNARY_FLOAT = {
     "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "rsqrt": lambda x: 1.0 / np.sqrt(x),
     "tanh": np.tanh, "sigmoid": lambda x: 1.0 / (1.0 + np.exp(-x)), "sin": np.sin, "cos": np.cos,
@@ -259,7 +255,7 @@ def unary(name, x):
 
 
 def int_div(a, b):
-    lo = info(a.dtype).min
+    lo = np.iinfo(a.dtype).min
     special = (b == 0) | ((a == lo) & (b == -1))
     safe = np.where(special, np.ones_like(b), b)
     q = a // safe
@@ -268,7 +264,7 @@ def int_div(a, b):
 
 
 def int_pow(a, b):
-    bits = info(a.dtype).bits
+    bits = np.iinfo(a.dtype).bits
     mask = (1 << bits) - 1
 
     def wrap(v):
@@ -324,7 +320,7 @@ def convert(x, dtype):
     if dtype == "bool":
         return x != 0  # NaN != 0 is true
     if dtype in ("i32", "i64") and is_float(x):
-        lim = info(target)
+        lim = np.iinfo(target)
         t = np.trunc(x.astype(np.float64))
         big = t >= 2.0 ** (lim.bits - 1)
         small = t < -(2.0 ** (lim.bits - 1))
@@ -355,7 +351,7 @@ def reduce_extreme(x, axes, largest):
         if is_float(x):
             fill = -np.inf if largest else np.inf
         else:
-            fill = info(x.dtype).min if largest else info(x.dtype).max
+            fill = np.iinfo(x.dtype).min if largest else np.iinfo(x.dtype).max
         return np.full(r.shape[:-1], fill, dtype=x.dtype)
     return (np.max if largest else np.min)(r, axis=-1)  # NaN propagates
 
