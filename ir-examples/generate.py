@@ -326,7 +326,7 @@ def convert(x, dtype):
         small = t < -(2.0 ** (lim.bits - 1))
         inside = np.where(np.isnan(t) | big | small, 0.0, t).astype(target)
         return np.where(big, lim.max, np.where(small, lim.min, inside)).astype(target)
-    return x.astype(target)  # rounds to nearest for floats, wraps between integer widths
+    return x.astype(target)  # rounds to nearest for floats; i64 to i32 keeps the low 32 bits
 
 
 def reduced(x, axes):
@@ -339,7 +339,7 @@ def reduced(x, axes):
 
 def reduce_sum(x, axes):
     r = reduced(x, axes)
-    acc = np.zeros(r.shape[:-1], dtype=x.dtype)
+    acc = np.zeros(r.shape[:-1], dtype=x.dtype)  # +0
     for k in range(r.shape[-1]):  # one element at a time, in row-major order, in x's dtype
         acc = np.asarray(acc + r[..., k], dtype=x.dtype)
     return acc
@@ -347,13 +347,14 @@ def reduce_sum(x, axes):
 
 def reduce_extreme(x, axes, largest):
     r = reduced(x, axes)
-    if r.shape[-1] == 0:
-        if is_float(x):
-            fill = -np.inf if largest else np.inf
-        else:
-            fill = np.iinfo(x.dtype).min if largest else np.iinfo(x.dtype).max
-        return np.full(r.shape[:-1], fill, dtype=x.dtype)
-    return (np.max if largest else np.min)(r, axis=-1)  # NaN propagates
+    if is_float(x):
+        fold, start = (nan_max, -np.inf) if largest else (nan_min, np.inf)
+    else:
+        fold, start = (np.maximum, np.iinfo(x.dtype).min) if largest else (np.minimum, np.iinfo(x.dtype).max)
+    acc = np.full(r.shape[:-1], start, dtype=x.dtype)
+    for k in range(r.shape[-1]):  # acc = max(acc, x) in row-major order, so NaN propagates
+        acc = np.asarray(fold(acc, r[..., k]), dtype=x.dtype)
+    return acc
 
 
 def argmax(x, axis):
