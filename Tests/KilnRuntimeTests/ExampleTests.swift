@@ -116,6 +116,22 @@ struct ExampleTests {
                 "\(stem).kir: wrote \(firstDifference?.0 ?? "-"), canonical \(firstDifference?.1 ?? "-")")
     }
 
+    @Test("the comparison accepts the tolerance and nothing beyond it")
+    func comparison() throws {
+        let expected = try HostTensor([4], floats: [1, .nan, -.infinity, 0])
+        func compared(_ values: [Float]) throws -> String? { mismatch(try HostTensor([4], floats: values), expected) }
+        #expect(try compared([1, .nan, -.infinity, 0]) == nil)
+        #expect(try compared([1 + 9e-6, .nan, -.infinity, 9e-7]) == nil)
+        #expect(try compared([1 + 2e-5, .nan, -.infinity, 0]) == "worst element [0]: got 1.0000200271606445, expected 1.0")
+        #expect(try compared([1, 0, -.infinity, 0]) == "worst element [1]: got 0.0, expected nan")
+        #expect(try compared([1, .nan, .infinity, 1]) == "worst element [2]: got inf, expected -inf")
+        #expect(try compared([1, .nan, -.infinity, 2e-6]) == "worst element [3]: got 1.9999999949504854e-06, expected 0.0")
+        let ints = try HostTensor(TensorType(.i64, [2, 2]), scalars: [.int(1), .int(2), .int(3), .int(Int64.min)])
+        let other = try HostTensor(TensorType(.i64, [2, 2]), scalars: [.int(1), .int(3), .int(3), .int(Int64.max)])
+        #expect(mismatch(other, ints) == "worst element [1, 1]: got 9223372036854775807, expected -9223372036854775808")
+        #expect(mismatch(ints, try HostTensor(zeros: TensorType(.i32, [2, 2]))) == "got i64[2,2], expected i32[2,2]")
+    }
+
     @Test("the examples use every op and every dtype")
     func coverage() throws {
         #expect(exampleStems.count >= 28, "found \(exampleStems.count) examples in \(examplesDirectory.path)")
