@@ -18,6 +18,7 @@ let package = Package(
         .target(name: "KilnIR"),
         .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
