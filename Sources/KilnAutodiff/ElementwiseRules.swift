@@ -6,7 +6,9 @@ func unaryPullback<E: GradientEmitter>(_ u: UnaryOp, _ x: E.Handle, _ y: E.Handl
     switch u {
     case .neg: return try e.neg(ct)
     case .abs: return try e.mul(ct, e.unary(.sign, x))  // sign(0) = 0
-    case .relu: return try e.mask(ct, where: e.compare(x, .gt, e.zeros(like: x)))
+    case .relu:
+        let zeros = try e.zeros(like: x)
+        return try e.select(e.compare(x, .gt, zeros), ct, zeros)
     case .exp: return try e.mul(ct, y)
     case .log: return try e.div(ct, x)
     case .sqrt: return try e.div(e.scale(ct, by: 0.5), y)
