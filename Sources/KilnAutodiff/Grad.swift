@@ -92,11 +92,11 @@ private func differentiableParameters(of f: Function, named names: [String]) thr
 /// operands of `add`, is named after the first of them in that order).
 private func nameCotangents(in g: inout Function, of f: Function, sources: [Value], cotangents: ValueMap,
                             forward: ValueMap) {
-    var taken = Set(f.values.indices.compactMap { forward[Value($0)] })
+    var settled = Set(f.values.indices.compactMap { forward[Value($0)] })  // forward copies keep their names
     var used = Set(g.values.map(\.name))
     let order = sources + f.values.indices.reversed().map(Value.init).filter { !sources.contains($0) }
     for v in order {
-        guard let ct = cotangents[v], taken.insert(ct).inserted else { continue }
+        guard let ct = cotangents[v], settled.insert(ct).inserted else { continue }
         let base = "d_" + f.name(of: v)
         var name = base
         var k = 1

@@ -52,11 +52,6 @@ extension GradientEmitter {
         try emit(.select, [condition, x, y])
     }
 
-    /// `x` where `condition` holds, zero elsewhere.
-    public func mask(_ x: Handle, where condition: Handle) throws(KilnError) -> Handle {
-        try select(condition, x, zeros(like: x))
-    }
-
     public func convert(_ x: Handle, to dtype: DType) throws(KilnError) -> Handle {
         type(of: x).dtype == dtype ? x : try emit(.convert(dtype), [x])
     }

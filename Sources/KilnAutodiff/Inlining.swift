@@ -1,17 +1,18 @@
 import KilnIR
 
 extension FunctionBuilder {
-    /// Appends the body of `f` with its parameters bound to `arguments` and returns the values `f`
-    /// returns. Value names of `f` are kept where they are still free.
+    /// Appends the body of `f` (verified first) with its parameters bound to `arguments` and
+    /// returns the values `f` returns. Value names of `f` are kept where they are still free.
     public func inline(_ f: Function, arguments: [Value]) throws(KilnError) -> [Value] {
+        try verify(f)
         let map = try replay(f, arguments: arguments)
         var results: [Value] = []
         for v in f.results { results.append(try map.lookup(v, in: f)) }
         return results
     }
 
-    /// Appends the body of `f` with its parameters bound to `arguments`; maps every value of `f`
-    /// to its copy.
+    /// Appends the body of the verified function `f` with its parameters bound to `arguments`;
+    /// maps every value of `f` to its copy.
     func replay(_ f: Function, arguments: [Value]) throws(KilnError) -> ValueMap {
         guard arguments.map(type(of:)) == f.paramTypes else {
             throw KilnError("@\(f.name) takes (\(f.paramTypes.map(\.description).joined(separator: ", "))), got (\(arguments.map { type(of: $0).description }.joined(separator: ", ")))")
@@ -21,9 +22,6 @@ extension FunctionBuilder {
         for inst in f.body {
             var operands: [Value] = []
             for v in inst.operands { operands.append(try map.lookup(v, in: f)) }
-            guard inst.results.count == 1 else {
-                throw KilnError("in @\(f.name): '\(inst.op.name)' has one result, \(inst.results.count) are declared", at: inst.location)
-            }
             map[inst.results[0]] = try emit(inst.op, operands, name: f.name(of: inst.results[0]), at: inst.location)
         }
         return map

@@ -26,7 +26,7 @@ public func pullback<E: GradientEmitter>(
 
     switch op {
     case .constant, .iota, .compare, .argmax, .oneHot, .rngUniform, .rngNormal:
-        return none
+        return none  // no differentiable operand: the guard above already returned
     case .unary(let u):
         return try each { _ throws(KilnError) in try unaryPullback(u, x[0], y, ct, e) }
     case .binary(let b):

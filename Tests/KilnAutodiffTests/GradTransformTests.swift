@@ -146,7 +146,7 @@ import Testing
         #expect(chosen.functions.map(\.name) == ["mlp", "mlp_grad"])
         #expect(chosen.functions[1].resultTypes.dropFirst() == [TensorType(.f64, [5, 6]), TensorType(.f64, [3])])
         #expect(Self.error { _ = try gradientModule(module, function: "nope", wrt: ["w"]) }
-                == "no function nope in the module; it holds @affine, @mlp")
+                == "no function @nope in the module; it holds @affine, @mlp")
     }
 
     /// The rules run eagerly on tensors give exactly what the gradient function computes.
