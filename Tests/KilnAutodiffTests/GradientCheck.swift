@@ -3,24 +3,18 @@ import KilnIR
 import KilnRuntime
 import Testing
 
-/// A small seeded generator (splitmix64), so every random case is reproducible.
+/// A seeded splitmix64 generator (the runtime's `mix64`), so every random case is reproducible.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        return mix64(state)
     }
 
     mutating func int(_ range: ClosedRange<Int>) -> Int { Int.random(in: range, using: &self) }
     mutating func bool() -> Bool { Bool.random(using: &self) }
     mutating func shape(rank: Int, dims: ClosedRange<Int> = 1...4) -> [Int] { (0..<rank).map { _ in int(dims) } }
-
-    /// A random subset of `0..<count`, in increasing order.
-    mutating func subset(of count: Int) -> [Int] { (0..<count).filter { _ in bool() } }
 }
 
 /// How the values of a random input are drawn.
