@@ -93,6 +93,9 @@ extension GradientEmitter {
     /// the axes the broadcast created or stretched, then restores `shape`'s size-1 axes.
     public func unbroadcast(_ cotangent: Handle, to shape: [Int], dims: [Int]) throws(KilnError) -> Handle {
         let outShape = type(of: cotangent).shape
+        guard dims.count == shape.count, dims.allSatisfy({ $0 >= 0 && $0 < outShape.count }) else {
+            throw KilnError("cannot unbroadcast \(type(of: cotangent)) to shape \(shape) with dims \(dims)")
+        }
         let stretched = dims.indices.filter { shape[$0] == 1 && outShape[dims[$0]] != 1 }.map { dims[$0] }
         let created = outShape.indices.filter { !dims.contains($0) }
         return try reshape(sum(cotangent, axes: (created + stretched).sorted()), to: shape)

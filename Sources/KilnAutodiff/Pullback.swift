@@ -16,7 +16,11 @@ public func pullback<E: GradientEmitter>(
     if let wanted, wanted.count != x.count {
         throw KilnError("pullback of '\(op.name)' got \(wanted.count) wanted flags for \(x.count) operands")
     }
-    let differentiable = differentiableOperands(of: op, operandTypes: x.map(e.type(of:)), resultType: e.type(of: y))
+    let resultType = try inferResultTypes(op, x.map(e.type(of:)))[0]
+    guard e.type(of: y) == resultType, e.type(of: ct) == resultType else {
+        throw KilnError("pullback of '\(op.name)' needs a result and a cotangent of type \(resultType), got \(e.type(of: y)) and \(e.type(of: ct))")
+    }
+    let differentiable = differentiableOperands(of: op, operandTypes: x.map(e.type(of:)), resultType: resultType)
     let want = x.indices.map { differentiable[$0] && (wanted?[$0] ?? true) }
     let none = [E.Handle?](repeating: nil, count: x.count)
     guard want.contains(true) else { return none }

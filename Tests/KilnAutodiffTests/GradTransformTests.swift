@@ -167,4 +167,15 @@ import Testing
             #expect(eager.map { $0?.doubles } == symbolic.map { Optional($0) })
         }
     }
+
+    @Test func pullbackRejectsOperandsThatDoNotFitTheOp() throws {
+        let e = EagerEmitter()
+        let a = try HostTensor(TensorType(.f64, [2]), doubles: [1, 2])
+        let b = try HostTensor(TensorType(.f64, [3]), doubles: [1, 2, 3])
+        #expect(Self.error { _ = try pullback(of: .binary(.add), operands: [a], result: a, cotangent: a, emitter: e) }
+                .contains("takes 2 operands"))
+        #expect(Self.error { _ = try pullback(of: .unary(.exp), operands: [a], result: b, cotangent: b, emitter: e) }
+                .contains("needs a result and a cotangent of type f64[2]"))
+        #expect(Self.error { _ = try e.unbroadcast(b, to: [3], dims: [1]) }.contains("cannot unbroadcast"))
+    }
 }
