@@ -13,10 +13,12 @@ public final class Linear: Module {
         self.bias = bias ? Parameter(try HostTensor(zeros: TensorType(dtype, [outputSize])), name: "bias") : nil
     }
 
+    /// Applies to the last axis of `x` (any rank >= 1).
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        let y = try x.matmul(weight.tensor)
-        guard let bias else { return y }
-        return try y + bias.tensor
+        let rows = x.rank == 2 ? x : try x.reshaped([-1, x.shape.last ?? 1])
+        var y = try rows.matmul(weight.tensor)
+        if let bias { y = try y + bias.tensor }
+        return x.rank == 2 ? y : try y.reshaped(Array(x.shape.dropLast()) + [weight.type.shape[1]])
     }
 }
 

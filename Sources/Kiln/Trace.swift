@@ -13,6 +13,10 @@ public final class Trace {
 
     public init(name: String) { builder = FunctionBuilder(name: name) }
 
+    /// The `i64[]` input keying random ops (dropout), added the first time one needs it; a compiled
+    /// training loop passes the step number.
+    public private(set) lazy var randomKey: Tensor = input("rng_key", TensorType(.i64, []))
+
     /// A new function parameter (an input of the traced function).
     public func input(_ name: String, _ type: TensorType) -> Tensor {
         Tensor(traced: builder.parameter(name, type), in: self)
