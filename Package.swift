@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "kiln", targets: ["kiln"]),
         .library(name: "KilnIR", targets: ["KilnIR"]),
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+        .library(name: "KilnAutodiff", targets: ["KilnAutodiff"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,7 +19,8 @@ let package = Package(
         .target(name: "KilnIR"),
         .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
-        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -28,5 +30,6 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime"]),
+        .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )
