@@ -22,7 +22,7 @@ let package = Package(
         .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
         .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
         .executableTarget(name: "kiln", dependencies: [
-            "KilnIR", "KilnRuntime",
+            "KilnIR", "KilnRuntime", "KilnAutodiff",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
