@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
         .library(name: "KilnCodegen", targets: ["KilnCodegen"]),
         .library(name: "KilnJIT", targets: ["KilnJIT"]),
+        .library(name: "KilnAutodiff", targets: ["KilnAutodiff"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -22,8 +23,10 @@ let package = Package(
         .target(name: "KilnCodegen", dependencies: ["KilnIR"]),
         .target(name: "KilnJIT", dependencies: ["CTCC", "CBLAS", "KilnIR", "KilnCodegen", "KilnRuntime"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
         .executableTarget(name: "kiln", dependencies: [
-            "KilnIR", "KilnRuntime",
+            "KilnIR", "KilnRuntime", "KilnAutodiff",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
@@ -31,5 +34,7 @@ let package = Package(
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
+        .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime"]),
+        .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )
