@@ -2,6 +2,8 @@ import KilnIR
 
 // matmul is one cblas_?gemm call (a loop of calls per batch for rank 3), with transposes folded
 // into the flags. Convolutions are im2col / col2im in arena scratch plus gemm, one sample at a time.
+// A convolution with an empty image (or nothing to contract) is all zeros, as in the interpreter:
+// padding alone contributes nothing, even against an infinite filter weight.
 
 /// CBLAS enum values, passed as plain ints (generated code includes no header).
 private enum CBLAS {
@@ -68,7 +70,7 @@ extension KernelBuilder {
         let (batch, o, hw) = (out.shape[0], out.shape[1], out.shape[2] * out.shape[3])
         let ckk = filter.shape[1] * filter.shape[2] * filter.shape[3]
         guard out.count > 0 else { return }
-        guard ckk > 0 else { return zero(out.count, out.dtype) }
+        guard input.count > 0 else { return zero(out.count, out.dtype) }
         open("for (long n = 0; n < \(batch); n++)")
         let cols = columns(input, window: Array(filter.shape[2...]), a, Array(out.shape[2...]))
         gemm(out.dtype, GemmCall(m: o, n: hw, k: ckk, a: "filter", lda: ckk, b: cols, ldb: hw, c: "out + n * \(o * hw)", ldc: hw))
@@ -99,7 +101,7 @@ extension KernelBuilder {
         let ckk = out.shape[1] * out.shape[2] * out.shape[3]
         guard out.count > 0 else { return }
         zero(out.count, out.dtype)
-        guard batch * hw > 0 else { return }
+        guard input.count > 0 && grad.count > 0 else { return }
         open("for (long n = 0; n < \(batch); n++)")
         let cols = columns(input, window: window, a, Array(grad.shape[2...]))
         gemm(out.dtype, GemmCall(transB: true, m: o, n: ckk, k: hw, a: "grad + n * \(o * hw)", lda: hw, b: cols, ldb: hw,

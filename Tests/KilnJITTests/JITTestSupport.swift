@@ -95,7 +95,7 @@ func edgeValues(_ dtype: DType) -> [Double] {
 /// (floats in [-4, 4), integers in -6...6) determined by `seed`.
 func testTensor(_ type: TensorType, seed: UInt64, edges: Bool = true) throws -> HostTensor {
     let t = try HostTensor(zeros: type)
-    var rng = TestRandom(seed: seed)
+    var rng = SplitMix64(seed: seed)
     let special = edges ? edgeValues(type.dtype) : []
     for i in 0..<t.count {
         if i < special.count {
@@ -116,15 +116,3 @@ func testInputs(_ f: Function, seed: UInt64 = 1, edges: Bool = true) throws -> [
     try f.paramTypes.enumerated().map { try testTensor($0.element, seed: seed &+ UInt64($0.offset), edges: edges) }
 }
 
-/// A small deterministic generator (splitmix64) for test data.
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,0 +1,87 @@
+import KilnCodegen
+import KilnIR
+import KilnJIT
+import KilnRuntime
+import KilnTestSupport
+import Testing
+
+/// Random functions of every op and dtype (Sources/KilnTestSupport), compiled and interpreted on
+/// random inputs: the results must be bit-exact. Functions summing floats are compiled with one
+/// accumulator per reduction (the interpreter's order); the others with the default options.
+/// `KILN_DIFF_CASES` cases (default 2000) from `KILN_RANDOM_SEED` (default 0); a failing case is
+/// shrunk and printed with the seed that replays it.
+@Suite struct RandomDifferentialTests {
+    static let compiler = JITCompiler(capacity: 8)
+
+    /// Whether `f` sums floats (the only reduction reassociation changes).
+    static func sumsFloats(_ f: Function) -> Bool {
+        f.body.contains { inst in
+            if case .reduce(.sum, _) = inst.op { return f.type(of: inst.operands[0]).dtype.isFloat }
+            return false
+        }
+    }
+
+    /// Why compiled and interpreted results differ on `c`, or nil.
+    static func problem(_ c: FailingCase) -> String? {
+        let options = sumsFloats(c.function) ? exactOptions : CodegenOptions()
+        do {
+            let compiled = try compiler.compile(c.function, options: options).run(c.inputs)
+            return mismatch(compiled, try interpret(c.function, inputs: c.inputs), .exact)
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    @Test func compiledFunctionsMatchTheInterpreter() throws {
+        var failures = 0
+        for seed in randomSeeds(countVariable: "KILN_DIFF_CASES", defaultCount: 2000) where failures < 3 {
+            let f = variedRandomFunction(seed: seed)
+            let start = FailingCase(function: f, inputs: try randomInputs(for: f, seed: seed))
+            guard let problem = Self.problem(start) else { continue }
+            failures += 1
+            let minimal = shrink(start) { Self.problem($0) != nil }
+            let inputs = minimal.inputs.map(\.description).joined(separator: "\n  ")
+            Issue.record("""
+            seed \(seed) (replay: KILN_RANDOM_SEED=\(seed) KILN_DIFF_CASES=1): \(problem)
+            minimal failing function: \(Self.problem(minimal) ?? "")
+            \(printFunction(minimal.function))inputs:
+              \(inputs)
+            """)
+        }
+    }
+
+    /// The memory plans of random functions keep every promise (see `planProblems`), and reuse
+    /// arena bytes: the peak stays at or below the sum of the buffers.
+    @Test func randomMemoryPlansAreSound() throws {
+        var (peaks, sums) = (0, 0)
+        for seed in randomSeeds(countVariable: "KILN_DIFF_CASES", defaultCount: 2000).prefix(500) {
+            let f = variedRandomFunction(seed: seed)
+            let plan = try emitC(f).plan
+            let problems = planProblems(f, plan)
+            #expect(problems.isEmpty, "seed \(seed): \(problems)\n\(printFunction(f))")
+            let sum = plan.buffers.map { ($0.bytes + 63) / 64 * 64 }.reduce(0, +)
+            #expect(plan.peakBytes <= sum)
+            peaks += plan.peakBytes
+            sums += sum
+        }
+        #expect(peaks < sums)
+    }
+
+    /// The shrinker cuts a failing case down to the instruction that fails.
+    @Test func shrinkingFindsTheFailingInstruction() throws {
+        let f = try parseFunction("""
+        func @f(%x: f32[4]) -> (f32[4], f32[4]) {
+          %a = exp(%x) : f32[4]
+          %b = neg(%a) : f32[4]
+          %c = sin(%b) : f32[4]
+          %d = add(%c, %x) : f32[4]
+          return %d, %a
+        }
+        """)
+        let start = FailingCase(function: f, inputs: try testInputs(f, edges: false))
+        let minimal = shrink(start) { c in c.function.body.contains { $0.op == .unary(.sin) } }
+        #expect(minimal.function.body.map(\.op) == [.unary(.sin)])
+        #expect(minimal.function.params.count == 1 && minimal.inputs.count == 1)
+        #expect(minimal.inputs[0].doubles == (try interpret(f, inputs: start.inputs))[1].doubles.map { -$0 })
+    }
+}
