@@ -135,18 +135,23 @@ public func planMemory(_ f: Function, scratchBytes: [Int] = []) -> MemoryPlan {
 /// placing the largest buffers first. Returns the buffers in order of their first instruction.
 private func placeBuffers(_ buffers: [PlannedBuffer]) -> [PlannedBuffer] {
     let align = MemoryPlan.alignment
-    var placed: [PlannedBuffer] = []
+    var placed = buffers
+    // The placed buffers live at each instruction, so conflicts are found without a full scan.
+    var liveAt = [[Int]](repeating: [], count: (buffers.map(\.last).max() ?? -1) + 1)
     let order = buffers.indices.sorted { a, b in
         (buffers[a].bytes, -buffers[a].first, -a) > (buffers[b].bytes, -buffers[b].first, -b)
     }
-    for var buffer in order.map({ buffers[$0] }) {
+    for i in order {
+        let (first, last) = (placed[i].first, placed[i].last)
+        var conflicts = Set<Int>()
+        for t in first...last { conflicts.formUnion(liveAt[t]) }
         var offset = 0
-        for other in placed.filter({ $0.livesWith(buffer) }).sorted(by: { $0.offset < $1.offset }) {
-            if offset + buffer.bytes <= other.offset { break }
+        for other in conflicts.map({ placed[$0] }).sorted(by: { $0.offset < $1.offset }) {
+            if offset + placed[i].bytes <= other.offset { break }
             offset = max(offset, (other.offset + other.bytes + align - 1) / align * align)
         }
-        buffer.offset = offset
-        placed.append(buffer)
+        placed[i].offset = offset
+        for t in first...last { liveAt[t].append(i) }
     }
     return placed.sorted { ($0.first, $0.last, $0.offset) < ($1.first, $1.last, $1.offset) }
 }
