@@ -83,16 +83,16 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
         k.lowerReverse(axes: axes, try operand(0))
         names = ["x"]
     case let .matmul(ta, tb):
-        k.lowerMatmul(transposeA: ta, transposeB: tb, try operand(0), try operand(1), out)
+        try k.lowerMatmul(transposeA: ta, transposeB: tb, try operand(0), try operand(1), out)
         names = ["a", "b"]
     case .conv2d(let a):
-        k.lowerConv2d(a, try operand(0), try operand(1), out)
+        try k.lowerConv2d(a, try operand(0), try operand(1), out)
         names = ["input", "filter"]
     case .conv2dTranspose(let a, _):
-        k.lowerConv2dTranspose(a, try operand(0), try operand(1), out)
+        try k.lowerConv2dTranspose(a, try operand(0), try operand(1), out)
         names = ["input", "filter"]
     case let .conv2dFilterGrad(a, window):
-        k.lowerConv2dFilterGrad(a, window: window, try operand(0), try operand(1), out)
+        try k.lowerConv2dFilterGrad(a, window: window, try operand(0), try operand(1), out)
         names = ["input", "grad"]
     case .maxPool2d(let p):
         k.lowerMaxPool(p, try operand(0), out)
