@@ -66,7 +66,8 @@ import Testing
         let f = try singleOp(.reduce(.sum, axes: [1]), [TensorType(dtype, [3, 10_001])])
         let x = try testInputs(f, edges: false)
         let magnitudes = x[0].doubles.map(\.magnitude)
-        let smallestRow = (0..<3).map { magnitudes[($0 * 10_001)..<(($0 + 1) * 10_001)].reduce(0, +) }.min() ?? 0
+        let rowSums: [Double] = (0..<3).map { row in magnitudes[(row * 10_001)..<((row + 1) * 10_001)].reduce(0, +) }
+        let smallestRow = rowSums.min() ?? 0
         try expectMatchesInterpreter(f, x, .absolute(bound * smallestRow), options: CodegenOptions())
     }
 }
