@@ -75,7 +75,7 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
     let fileName = sanitizedName(f.name) + ".c"
     let header = """
     #line 1 "\(fileName)"
-    /* @\(cCommentText(f.name)) lowered to C by Kiln. Entry point: void kiln_entry(void **args, char *arena);
+    /* @\(cCommentText(f.name)) lowered to C by Kiln. Entry point: void \(CProgram.entryName)(void **args, char *arena);
        args[0..<\(f.params.count)]: inputs, args[\(f.params.count)..<\(f.params.count + f.results.count)]: outputs; arena: \(plan.peakBytes) bytes, 64-byte aligned. */
     """
     let entry = "void \(CProgram.entryName)(void **args, char *arena) {\n" + calls.joined(separator: "\n") + "\n}\n"

@@ -86,7 +86,7 @@ enum PreludeItem: Hashable, Sendable {
             return "static \(t) \(functionName)(\(t) x) { return x > 0 ? 1 : x < 0 ? -1 : x; }  /* NaN and zeros: x itself */"
         case .reluFloat(let d):
             let t = cType(d)
-            return "static \(t) \(functionName)(\(t) x) { return x > 0 || x != x ? x : 0; }"
+            return "static \(t) \(functionName)(\(t) x) { return x <= 0 ? 0 : x; }  /* NaN: x itself; -0: +0 */"
         case .maxFloat(let d):
             let t = cType(d)
             return "static \(t) \(functionName)(\(t) a, \(t) b) { return a != a ? a : b != b ? b : a > b ? a : b; }"
