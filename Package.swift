@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "kiln", targets: ["kiln"]),
         .library(name: "KilnIR", targets: ["KilnIR"]),
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+        .library(name: "KilnPasses", targets: ["KilnPasses"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,11 +19,13 @@ let package = Package(
         .target(name: "KilnIR"),
         .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"]),
+        .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )
