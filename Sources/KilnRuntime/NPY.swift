@@ -1,0 +1,337 @@
+import KilnIR
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// NumPy's .npy format: the magic "\x93NUMPY", a major and a minor version byte, the header length
+// (little-endian u16 in version 1.0, u32 in 2.0 and 3.0), a header that is a Python dict literal
+// `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` padded with spaces and ended by
+// '\n', then the elements in row-major order. Tensors are stored as the host holds them, so the
+// raw copies below assume a little-endian host.
+#if _endian(big)
+#error("Kiln's .npy support assumes a little-endian host")
+#endif
+
+private let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+private let supportedDtypes = "'<f4' (f32), '<f8' (f64), '<i4' (i32), '<i8' (i64) and '|b1' (bool)"
+
+/// Decodes the bytes of a NumPy `.npy` file (format 1.0, 2.0 or 3.0; little-endian `f4 f8 i4 i8`
+/// or `b1`; C order). Anything else is an error that names `source`, what was found and what is
+/// supported.
+public func decodeNPY(_ bytes: [UInt8], source: String) throws(KilnError) -> HostTensor {
+    func fail(_ message: String) -> KilnError { KilnError("\(source): \(message)") }
+    guard bytes.starts(with: npyMagic) else {
+        throw fail("not a .npy file: it does not start with the magic \\x93NUMPY (save it with numpy.save)")
+    }
+    guard bytes.count >= 8 else { throw fail("truncated .npy file: \(bytes.count) bytes, the version alone needs 8") }
+    let (major, minor) = (bytes[6], bytes[7])
+    let lengthSize: Int
+    switch (major, minor) {
+    case (1, 0): lengthSize = 2
+    case (2, 0), (3, 0): lengthSize = 4
+    default: throw fail(".npy format version \(major).\(minor) is not supported; Kiln reads versions 1.0, 2.0 and 3.0")
+    }
+    let headerStart = 8 + lengthSize
+    guard bytes.count >= headerStart else {
+        throw fail("truncated .npy file: \(bytes.count) bytes, the header length needs \(headerStart)")
+    }
+    let headerLength = (0..<lengthSize).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+    guard headerLength <= bytes.count - headerStart else {
+        throw fail("truncated .npy file: the header claims \(headerLength) bytes but only \(bytes.count - headerStart) follow")
+    }
+    let dataStart = headerStart + headerLength
+    let type: TensorType
+    do {
+        type = try parseNPYHeader(bytes[headerStart..<dataStart])
+    } catch {
+        throw fail(error.message)
+    }
+    let available = bytes.count - dataStart
+    guard available == type.byteCount else {
+        let problem = available < type.byteCount ? "truncated data" : "unexpected bytes after the data"
+        throw fail("\(problem): \(type) needs \(type.byteCount) bytes, the file holds \(available)")
+    }
+    let tensor = try HostTensor(zeros: type)
+    bytes.withUnsafeBytes { raw in
+        if type.dtype == .bool {
+            let out = tensor.pointer(Bool.self)
+            for i in 0..<type.count { out[i] = raw[dataStart + i] != 0 }
+        } else if let base = raw.baseAddress {
+            tensor.data.copyMemory(from: base + dataStart, byteCount: type.byteCount)
+        }
+    }
+    return tensor
+}
+
+/// The `.npy` encoding of `t`: format 1.0 (2.0 if the header is too long for 1.0), C order.
+public func encodeNPY(_ t: HostTensor) -> [UInt8] {
+    let shape = t.type.shape.map(String.init)
+    let tuple = shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.joined(separator: ", ")))"
+    let dict = Array("{'descr': '\(npyDescr(t.type.dtype))', 'fortran_order': False, 'shape': \(tuple), }".utf8)
+    // The header (dict, space padding, '\n') ends on a 64-byte boundary, as numpy aligns it.
+    func paddedLength(prefix: Int) -> Int { (prefix + dict.count + 1 + 63) / 64 * 64 - prefix }
+    let lengthSize = paddedLength(prefix: 10) <= Int(UInt16.max) ? 2 : 4
+    let prefix = 8 + lengthSize
+    let headerLength = paddedLength(prefix: prefix)
+    var out = npyMagic + [lengthSize == 2 ? 1 : 2, 0]
+    out.reserveCapacity(prefix + headerLength + t.type.byteCount)
+    for i in 0..<lengthSize { out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * i))) }
+    out += dict
+    out += [UInt8](repeating: 0x20, count: headerLength - dict.count - 1)
+    out.append(0x0A)
+    out += UnsafeRawBufferPointer(start: t.data, count: t.type.byteCount)
+    return out
+}
+
+/// Reads the `.npy` file at `path` (see `decodeNPY`).
+public func readNPY(path: String) throws(KilnError) -> HostTensor {
+    try decodeNPY(readFileBytes(path), source: path)
+}
+
+/// Writes `t` to `path` as `.npy`, atomically: a temporary file in the same directory is written,
+/// synced and renamed over `path`, so readers never see a partial file.
+public func writeNPY(_ t: HostTensor, path: String) throws(KilnError) {
+    try writeFileAtomically(encodeNPY(t), path: path)
+}
+
+private func npyDescr(_ dtype: DType) -> String {
+    switch dtype {
+    case .f32: return "<f4"
+    case .f64: return "<f8"
+    case .i32: return "<i4"
+    case .i64: return "<i8"
+    case .bool: return "|b1"
+    }
+}
+
+/// The dtype of a `descr`; `=` (native order) is little-endian on every host Kiln supports.
+private func dtype(ofDescr descr: String) throws(KilnError) -> DType {
+    let order = descr.prefix(1), kind = descr.dropFirst()
+    switch (order, kind) {
+    case ("<", "f4"), ("=", "f4"): return .f32
+    case ("<", "f8"), ("=", "f8"): return .f64
+    case ("<", "i4"), ("=", "i4"): return .i32
+    case ("<", "i8"), ("=", "i8"): return .i64
+    case ("|", "b1"), ("<", "b1"), ("=", "b1"): return .bool
+    case (">", "f4"), (">", "f8"), (">", "i4"), (">", "i8"):
+        throw KilnError("dtype '\(descr)' is big-endian; Kiln reads little-endian \(supportedDtypes) (convert with array.astype('<\(kind)'))")
+    default:
+        throw KilnError("dtype '\(descr)' is not supported; Kiln reads \(supportedDtypes)")
+    }
+}
+
+/// The tensor type described by a `.npy` header.
+private func parseNPYHeader(_ header: ArraySlice<UInt8>) throws(KilnError) -> TensorType {
+    let text = String(decoding: header, as: UTF8.self).trimmingWhitespace()
+    let shown = text.count > 200 ? text.prefix(200) + "..." : text
+    var parser = PythonLiteralParser(bytes: Array(header))
+    let entries: [(String, PythonLiteral)]
+    do {
+        entries = try parser.parseHeaderDict()
+    } catch {
+        throw KilnError("malformed .npy header (\(error.message)): \(shown)")
+    }
+    func fail(_ message: String) -> KilnError { KilnError("\(message) in .npy header \(shown)") }
+    var descr: String?, fortranOrder: Bool?, shape: [Int]?
+    for (key, value) in entries {
+        switch (key, value) {
+        case ("descr", .string(let s)) where descr == nil: descr = s
+        case ("descr", .list) where descr == nil:
+            throw fail("structured dtype (a list of fields) is not supported; Kiln reads \(supportedDtypes)")
+        case ("fortran_order", .bool(let b)) where fortranOrder == nil: fortranOrder = b
+        case ("shape", .tuple(let dims)) where shape == nil:
+            var ints: [Int] = []
+            for dim in dims {
+                guard case .int(let d) = dim else { throw fail("shape entries must be integers") }
+                ints.append(d)
+            }
+            shape = ints
+        case ("descr", _), ("fortran_order", _), ("shape", _):
+            throw fail("key '\(key)' is repeated or has a value of the wrong kind")
+        default:
+            throw fail("unexpected key '\(key)'; a header holds only 'descr', 'fortran_order' and 'shape'")
+        }
+    }
+    guard let descr, let fortranOrder, let shape else {
+        throw fail("missing key; a header holds 'descr', 'fortran_order' and 'shape'")
+    }
+    let dtype = try dtype(ofDescr: descr)
+    guard !fortranOrder else {
+        throw KilnError("fortran_order is True; Kiln reads C-order arrays only (save numpy.ascontiguousarray(array))")
+    }
+    let type = TensorType(dtype, shape)
+    do {
+        try checkLimits(type)
+    } catch {
+        throw KilnError("shape \(shape) is not supported: \(error.message)")
+    }
+    return type
+}
+
+extension String {
+    fileprivate func trimmingWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    }
+}
+
+/// The Python literals a `.npy` header may hold.
+private indirect enum PythonLiteral {
+    case string(String)
+    case bool(Bool)
+    case int(Int)
+    case none
+    case tuple([PythonLiteral])
+    case list([PythonLiteral])
+    case dict([(String, PythonLiteral)])
+}
+
+/// A parser for the subset of Python literal syntax that `.npy` headers use.
+private struct PythonLiteralParser {
+    let bytes: [UInt8]
+    var position = 0
+    /// Deepest nesting accepted, so that no header can exhaust the stack.
+    static let maxDepth = 32
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The top-level dict; only whitespace may follow it.
+    mutating func parseHeaderDict() throws(KilnError) -> [(String, PythonLiteral)] {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "{"), case .dict(let entries) = try parseValue(depth: 0) else {
+            throw error("expected '{' at the start")
+        }
+        skipWhitespace()
+        guard position == bytes.count else { throw error("unexpected text after the closing '}'") }
+        return entries
+    }
+
+    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
+
+    private func error(_ message: String) -> KilnError { KilnError("\(message), at byte \(position)") }
+
+    private mutating func skipWhitespace() {
+        while let b = peek(), b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D { position += 1 }
+    }
+
+    private mutating func expect(_ c: Character) throws(KilnError) {
+        skipWhitespace()
+        guard let ascii = c.asciiValue, peek() == ascii else { throw error("expected '\(c)'") }
+        position += 1
+    }
+
+    private mutating func parseValue(depth: Int) throws(KilnError) -> PythonLiteral {
+        guard depth < Self.maxDepth else { throw error("nesting deeper than \(Self.maxDepth)") }
+        skipWhitespace()
+        guard let b = peek() else { throw error("unexpected end of header") }
+        switch b {
+        case UInt8(ascii: "'"), UInt8(ascii: "\""): return .string(try parseString())
+        case UInt8(ascii: "("): return .tuple(try parseSequence(close: ")", depth: depth))
+        case UInt8(ascii: "["): return .list(try parseSequence(close: "]", depth: depth))
+        case UInt8(ascii: "{"): return .dict(try parseDict(depth: depth))
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .int(try parseInt())
+        default:
+            let start = position
+            while let c = peek(), isIdentifierByte(c) { position += 1 }
+            switch String(decoding: bytes[start..<position], as: UTF8.self) {
+            case "True": return .bool(true)
+            case "False": return .bool(false)
+            case "None": return .none
+            default:
+                position = start
+                throw error("expected a string, number, True, False, tuple, list or dict")
+            }
+        }
+    }
+
+    private mutating func parseString() throws(KilnError) -> String {
+        let quote = bytes[position]
+        position += 1
+        let start = position
+        while let b = peek(), b != quote {
+            guard b != UInt8(ascii: "\\"), b != 0x0A else { throw error("unsupported character in a string") }
+            position += 1
+        }
+        guard peek() == quote else { throw error("unterminated string") }
+        position += 1
+        return String(decoding: bytes[start..<position - 1], as: UTF8.self)
+    }
+
+    private mutating func parseInt() throws(KilnError) -> Int {
+        let negative = peek() == UInt8(ascii: "-")
+        if negative { position += 1 }
+        var value = 0
+        var digits = 0
+        while let b = peek(), b >= UInt8(ascii: "0"), b <= UInt8(ascii: "9") {
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = times10.addingReportingOverflow(Int(b - UInt8(ascii: "0")))
+            guard !o1, !o2 else { throw error("integer too large") }
+            value = sum
+            digits += 1
+            position += 1
+        }
+        guard digits > 0 else { throw error("expected digits") }
+        return negative ? -value : value
+    }
+
+    /// Comma-separated values up to `close`; a trailing comma is allowed.
+    private mutating func parseSequence(close: Character, depth: Int) throws(KilnError) -> [PythonLiteral] {
+        position += 1
+        var items: [PythonLiteral] = []
+        while true {
+            skipWhitespace()
+            if peek() == close.asciiValue { position += 1; return items }
+            items.append(try parseValue(depth: depth + 1))
+            skipWhitespace()
+            if peek() == close.asciiValue { continue }
+            try expect(",")
+        }
+    }
+
+    private mutating func parseDict(depth: Int) throws(KilnError) -> [(String, PythonLiteral)] {
+        position += 1
+        var entries: [(String, PythonLiteral)] = []
+        while true {
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") { position += 1; return entries }
+            guard peek() == UInt8(ascii: "'") || peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let key = try parseString()
+            try expect(":")
+            entries.append((key, try parseValue(depth: depth + 1)))
+            skipWhitespace()
+            if peek() == UInt8(ascii: "}") { continue }
+            try expect(",")
+        }
+    }
+}
+
+/// Writes `bytes` to a fresh file beside `path`, syncs it and renames it over `path`.
+private func writeFileAtomically(_ bytes: [UInt8], path: String) throws(KilnError) {
+    func failure(_ action: String) -> KilnError {
+        KilnError("cannot write '\(path)': \(action) failed: \(String(cString: strerror(errno)))")
+    }
+    let temporary = "\(path).tmp-\(getpid())-\(String(UInt64.random(in: .min ... .max), radix: 36))"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+    guard fd >= 0 else { throw failure("creating a temporary file") }
+    var renamed = false
+    defer { if !renamed { unlink(temporary) } }
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            let error = failure("writing")
+            close(fd)
+            throw error
+        }
+        offset += n
+    }
+    guard fsync(fd) == 0 else {
+        let error = failure("syncing")
+        close(fd)
+        throw error
+    }
+    guard close(fd) == 0 else { throw failure("closing") }
+    guard rename(temporary, path) == 0 else { throw failure("renaming the temporary file") }
+    renamed = true
+}

@@ -1,0 +1,64 @@
+import ArgumentParser
+import KilnIR
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The exit codes of `kiln`.
+enum ExitStatus: Int32 {
+    case success = 0
+    /// The input or the command line is wrong; the message on stderr says where and how to fix it.
+    case userError = 1
+    /// A defect of Kiln itself.
+    case internalError = 2
+}
+
+/// Parses `arguments`, runs the chosen command and reports any error on stderr.
+func runKiln(_ arguments: [String]) -> ExitStatus {
+    var command: any ParsableCommand
+    do {
+        command = try Kiln.parseAsRoot(arguments)
+    } catch {
+        return reportCommandLineError(error)
+    }
+    do {
+        try command.run()
+        return .success
+    } catch let error as KilnError {
+        writeToStandardError(error.description)
+        return .userError
+    } catch where isKilnSubcommand(command) {
+        writeToStandardError("internal error: \(error)")
+        return .internalError
+    } catch {
+        return reportCommandLineError(error)  // from ArgumentParser's own commands (help) or the bare root
+    }
+}
+
+private func isKilnSubcommand(_ command: any ParsableCommand) -> Bool {
+    let type = ObjectIdentifier(Swift.type(of: command))
+    return Kiln.configuration.subcommands.contains { ObjectIdentifier($0) == type }
+}
+
+/// ArgumentParser's message for `error`: help goes to stdout with success, anything else is a
+/// user error (ArgumentParser's own usage exit code 64 is not used).
+private func reportCommandLineError(_ error: any Error) -> ExitStatus {
+    let message = Kiln.fullMessage(for: error)
+    if Kiln.exitCode(for: error).isSuccess {
+        if !message.isEmpty { print(message) }
+        return .success
+    }
+    writeToStandardError(message.isEmpty ? "error: \(error)" : message)
+    return .userError
+}
+
+/// Writes `text` and a newline to stderr, unbuffered.
+func writeToStandardError(_ text: String) {
+    var bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)[...]
+    while !bytes.isEmpty {
+        let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        if n < 0 && errno == EINTR { continue }
+        guard n > 0 else { return }
+        bytes = bytes.dropFirst(n)
+    }
+}

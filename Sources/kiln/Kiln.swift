@@ -1,0 +1,23 @@
+import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The root `kiln` command: only dispatches to its subcommands.
+struct Kiln: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kiln",
+        abstract: "Check, print and run Kiln IR programs (.kir files).",
+        subcommands: [VerifyCommand.self, PrintCommand.self, RunCommand.self])
+
+    func run() throws {
+        throw ValidationError("choose a subcommand: verify, print or run")
+    }
+}
+
+@main
+enum Entry {
+    static func main() {
+        exit(runKiln(Array(CommandLine.arguments.dropFirst())).rawValue)
+    }
+}
