@@ -21,6 +21,7 @@ extension SimplifyRule {
         SimplifyRule("max-min-self", maxMinSelf),
         SimplifyRule("select-same", selectSame),
         SimplifyRule("select-constant", selectConstant),
+        SimplifyRule("reduce-unit-axes", reduceUnitAxes),
     ]
 
     /// `x op e → x`, and `e op x → x` when `commutes`, for a constant `e` passing `isIdentity`.
@@ -112,6 +113,19 @@ extension SimplifyRule {
     private static func selectConstant(_ inst: Instruction, _ context: inout RewriteContext, _: Bool) -> Rewrite? {
         guard inst.op == .select, case .bool(let c)? = context.splatScalar(of: inst.operands[0]) else { return nil }
         return .replace(inst.operands[c ? 1 : 2])
+    }
+
+    /// A reduction over axes of size 1 (or none) reads one element per result: `reduce_max` and
+    /// `reduce_min` give it unchanged (they start from -inf/+inf or the integer extreme), so they
+    /// become a `reshape` (or x itself). `reduce_sum` starts from 0, and `0 + -0.0` is `+0.0`: it
+    /// follows for integers, and for floats with fast-math.
+    private static func reduceUnitAxes(_ inst: Instruction, _ context: inout RewriteContext, _ fastMath: Bool) -> Rewrite? {
+        guard case let .reduce(r, axes) = inst.op else { return nil }
+        let x = inst.operands[0]
+        guard axes.allSatisfy({ context.type(of: x).shape[$0] == 1 }),
+              r != .sum || allowsInexact(inst, context, fastMath) else { return nil }
+        let shape = context.type(of: inst.results[0]).shape
+        return axes.isEmpty ? .replace(x) : .update(.reshape(shape: shape), [x])
     }
 
     private static func operands(of inst: Instruction, _ op: BinaryOp) -> (Value, Value)? {
