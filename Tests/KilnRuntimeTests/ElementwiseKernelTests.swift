@@ -366,13 +366,3 @@ extension KernelTesting {
         return try tensor(dtype, shape, values)
     }
 }
-
-/// A reproducible generator (splitmix64) for test data.
-struct KernelTestRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 1
-        return mix64(state)
-    }
-}
