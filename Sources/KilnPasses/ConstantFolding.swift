@@ -20,7 +20,8 @@ public struct FoldLimits: Sendable, Hashable {
 /// random ops without a key, included) is evaluated at compile time with the reference kernels
 /// (`evaluate`), so a folded value is bit for bit what the interpreter computes, and replaced by a
 /// `constant` with the same result name: a splat when all elements are equal, dense otherwise.
-/// A dense constant whose elements are all equal is rewritten as a splat.
+/// A dense constant whose elements are all equal is rewritten as a splat, and an instruction
+/// whose result has no elements becomes an empty constant, whatever its operands.
 ///
 /// Sizes: splat operands of elementwise ops are evaluated on one element, and layout ops that only
 /// move elements (`broadcast_in_dim`, `reshape`, `transpose`, `reverse`, `slice`) keep a splat
@@ -41,6 +42,7 @@ public struct ConstantFolding: Pass {
                 return .update(.constant(.splat(first), type), [])
             }
             if case .constant = inst.op { return nil }
+            if type.count == 0 { return .update(.constant(.dense([]), type), []) }
             var operands: [(Literal, TensorType)] = []
             for v in inst.operands {
                 guard let c = context.constant(v) else { return nil }
