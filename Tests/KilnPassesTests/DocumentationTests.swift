@@ -1,6 +1,6 @@
 import Foundation
 import KilnIR
-import KilnPasses
+@testable import KilnPasses
 import Testing
 
 /// The examples of docs/passes.md are real output: each block fenced as
@@ -42,6 +42,19 @@ import Testing
             return Example(line: input.line, words: input.words, input: input.body, expected: output.body)
         }
     }()
+
+    /// The rule table of docs/passes.md lists exactly the rules of `simplify`, in order.
+    @Test func ruleTableListsEveryRule() throws {
+        let url = PassExampleTests.directory.deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/passes.md")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        let table = text.components(separatedBy: "\n").drop { $0 != "| rule | rewrite | exact |" }
+        let names = table.prefix { $0.hasPrefix("|") }.compactMap { row -> String? in
+            guard row.hasPrefix("| `") else { return nil }
+            return row.dropFirst(3).prefix { $0 != "`" }.description
+        }
+        #expect(names == SimplifyRule.all.map(\.name))
+    }
 
     @Test func theDocumentHasExamples() {
         #expect(Self.examples.count >= 7)
