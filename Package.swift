@@ -19,6 +19,7 @@ let package = Package(
         .target(name: "KilnIR"),
         .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime",
@@ -28,6 +29,7 @@ let package = Package(
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
+        .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )

@@ -25,6 +25,7 @@ public final class FunctionBuilder {
     }
 
     public func type(of value: Value) -> TensorType { values[value.id].type }
+    public func name(of value: Value) -> String { values[value.id].name }
 
     /// Appends `op(operands)` and returns its single result. Throws when the operands or attributes
     /// do not fit the op, with the reason.

@@ -1,0 +1,37 @@
+import KilnIR
+import KilnRuntime
+
+/// Applies `op` to `operands`: recorded into their trace when one is traced, evaluated at once
+/// otherwise (and taped when gradients may flow). `context` supplies the trace for ops without
+/// operands (constants, random numbers).
+func apply(_ op: Op, _ operands: [Tensor], context: Tensor? = nil, at location: SourceLocation? = nil) throws(KilnError) -> Tensor {
+    let trace = (operands + (context.map { [$0] } ?? [])).lazy.compactMap(\.trace).first
+    do {
+        if let trace {
+            var values: [Value] = []
+            for t in operands { values.append(try trace.value(of: t)) }
+            return Tensor(traced: try trace.builder.emit(op, values), in: trace)
+        }
+        var hosts: [HostTensor] = []
+        for t in operands { hosts.append(try t.host()) }
+        let result = try evaluate(op, hosts)
+        let tracked = operands.contains { $0.node != nil }
+        return Tensor(eager: result, node: tracked ? TapeNode(op: op, operands: operands, result: result) : nil)
+    } catch {
+        throw KilnError(error.message, at: location ?? error.location)
+    }
+}
+
+/// `tensors`, with the eager ones lifted into the trace of any traced one (so that follow-up ops on
+/// one of them are recorded, not evaluated).
+func lifted(_ tensors: [Tensor]) throws(KilnError) -> [Tensor] {
+    guard let trace = tensors.lazy.compactMap(\.trace).first else { return tensors }
+    var out: [Tensor] = []
+    for t in tensors { out.append(t.isTraced ? t : Tensor(traced: try trace.value(of: t), in: trace)) }
+    return out
+}
+
+/// The place in user code that called a DSL function, for error messages.
+func callSite(_ file: StaticString, _ line: UInt, _ column: UInt) -> SourceLocation {
+    SourceLocation(file: "\(file)", line: Int(line), column: Int(column))
+}

@@ -1,0 +1,78 @@
+import KilnIR
+import KilnRuntime
+
+/// Zeroes each element with probability `rate` in training and scales the rest by `1/(1-rate)`;
+/// the identity in evaluation. Draws fresh masks each call from the counter-based generator
+/// (seeded per layer, keyed by a call counter).
+public final class Dropout: Module, TrainingModeSwitchable {
+    public let rate: Double
+    public var training = true
+    let seed: Int64
+    private var calls: Int64 = 0
+
+    public init(rate: Double, seed: UInt64? = nil) {
+        self.rate = rate
+        self.seed = Int64(bitPattern: layerSeed(seed))
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard training, rate > 0 else { return x }
+        calls += 1
+        let key = try randomKey(for: x, call: calls)
+        let u = try apply(.rngUniform(seed: seed, x.type), [key], context: x)
+        return try (u .< x.scalar(1 - rate)).select(x / (1 - rate), x.scalar(0))
+    }
+}
+
+/// Batch normalization over the channel axis (axis 1, any rank >= 2): normalizes with the batch's
+/// statistics in training (and updates running averages in eager mode), with the running averages
+/// in evaluation.
+public final class BatchNorm: Module, TrainingModeSwitchable {
+    public let scale: Parameter
+    public let shift: Parameter
+    public private(set) var runningMean: HostTensor
+    public private(set) var runningVariance: HostTensor
+    public let momentum: Double
+    public let epsilon: Double
+    public var training = true
+
+    public init(_ channels: Int, momentum: Double = 0.1, epsilon: Double = 1e-5) throws(KilnError) {
+        let t = TensorType(.f32, [channels])
+        scale = Parameter(try Initializer.ones.make(t, fanIn: 1, fanOut: 1, seed: 0), name: "scale")
+        shift = Parameter(try HostTensor(zeros: t), name: "shift")
+        runningMean = try HostTensor(zeros: t)
+        runningVariance = try Initializer.ones.make(t, fanIn: 1, fanOut: 1, seed: 0)
+        self.momentum = momentum
+        self.epsilon = epsilon
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let axes = [0] + Array(2..<x.rank)
+        let channelShape = x.shape.enumerated().map { $0.offset == 1 ? $0.element : 1 }
+        let mean: Tensor, variance: Tensor
+        if training {
+            mean = try x.mean(axes: axes, keepingDims: true)
+            let centered = try x - mean
+            variance = try (centered * centered).mean(axes: axes, keepingDims: true)
+            if !x.isTraced { try updateRunningStatistics(mean, variance) }
+        } else {
+            mean = try Tensor(runningMean).reshaped(channelShape)
+            variance = try Tensor(runningVariance).reshaped(channelShape)
+        }
+        let normalized = try (x - mean) * rsqrt(variance + epsilon)
+        return try normalized * scale.tensor.reshaped(channelShape) + shift.tensor.reshaped(channelShape)
+    }
+
+    private func updateRunningStatistics(_ mean: Tensor, _ variance: Tensor) throws {
+        let m = try mean.detached().reshaped([-1]), v = try variance.detached().reshaped([-1])
+        runningMean = try (Tensor(runningMean) * (1 - momentum) + m * momentum).host()
+        runningVariance = try (Tensor(runningVariance) * (1 - momentum) + v * momentum).host()
+    }
+}
+
+/// The key of a random op: the trace's step input when traced (fresh numbers every compiled step),
+/// else the layer's call counter.
+func randomKey(for x: Tensor, call: Int64) throws(KilnError) -> Tensor {
+    if case .traced(_, let trace) = x.storage { return trace.randomKey }
+    return try Tensor(TensorType(.i64, []), [Double(call)])
+}

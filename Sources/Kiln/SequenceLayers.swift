@@ -1,0 +1,79 @@
+import KilnIR
+import KilnRuntime
+
+/// A single-layer LSTM over `[batch, time, features]`, returning every hidden state
+/// `[batch, time, hidden]`. Gates (input, forget, cell, output) come from one product each with the
+/// input and the previous hidden state; the forget-gate bias starts at 1.
+public final class LSTM: Module {
+    public let inputWeight: Parameter
+    public let hiddenWeight: Parameter
+    public let bias: Parameter
+    public let hiddenSize: Int
+
+    public init(_ inputSize: Int, _ hiddenSize: Int, seed: UInt64? = nil) throws(KilnError) {
+        let base = layerSeed(seed)
+        inputWeight = Parameter(try Initializer.xavierUniform.make(TensorType(.f32, [inputSize, 4 * hiddenSize]),
+                                                                   fanIn: inputSize, fanOut: hiddenSize, seed: base), name: "input_weight")
+        hiddenWeight = Parameter(try Initializer.xavierUniform.make(TensorType(.f32, [hiddenSize, 4 * hiddenSize]),
+                                                                    fanIn: hiddenSize, fanOut: hiddenSize, seed: base &+ 1), name: "hidden_weight")
+        let b = try HostTensor(zeros: TensorType(.f32, [4 * hiddenSize]))
+        for i in hiddenSize..<(2 * hiddenSize) { b[i] = .float(1) }
+        bias = Parameter(b, name: "bias")
+        self.hiddenSize = hiddenSize
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 3 else { throw KilnError("LSTM needs input [batch, time, features], got \(x.type)") }
+        let (batch, steps, h) = (x.shape[0], x.shape[1], hiddenSize)
+        // The input projection of every step in one product.
+        let projected = try x.reshaped([batch * steps, x.shape[2]]).matmul(inputWeight.tensor)
+            .reshaped([batch, steps, 4 * h])
+        var hidden = try x.scalar(0).broadcast(to: [batch, h])
+        var cell = hidden
+        var outputs: [Tensor] = []
+        for t in 0..<steps {
+            let gates = try projected.slice(t..<(t + 1), axis: 1).reshaped([batch, 4 * h])
+                + hidden.matmul(hiddenWeight.tensor) + bias.tensor
+            let i = try sigmoid(gates.slice(0..<h, axis: 1))
+            let f = try sigmoid(gates.slice(h..<(2 * h), axis: 1))
+            let g = try tanh(gates.slice((2 * h)..<(3 * h), axis: 1))
+            let o = try sigmoid(gates.slice((3 * h)..<(4 * h), axis: 1))
+            cell = try f * cell + i * g
+            hidden = try o * tanh(cell)
+            outputs.append(try hidden.reshaped([batch, 1, h]))
+        }
+        return try concatenate(outputs, axis: 1)
+    }
+}
+
+/// Multi-head scaled dot-product self-attention over `[batch, time, dim]`.
+public final class MultiHeadAttention: Module {
+    public let query: Linear, key: Linear, value: Linear, output: Linear
+    public let heads: Int
+
+    public init(dimension: Int, heads: Int, seed: UInt64? = nil) throws(KilnError) {
+        guard heads > 0, dimension % heads == 0 else {
+            throw KilnError("MultiHeadAttention needs a dimension divisible by heads, got \(dimension) and \(heads)")
+        }
+        var seeds = SeedSequence(layerSeed(seed))
+        query = try Linear(dimension, dimension, seed: seeds.next())
+        key = try Linear(dimension, dimension, seed: seeds.next())
+        value = try Linear(dimension, dimension, seed: seeds.next())
+        output = try Linear(dimension, dimension, seed: seeds.next())
+        self.heads = heads
+    }
+
+    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        guard x.rank == 3 else { throw KilnError("MultiHeadAttention needs input [batch, time, dim], got \(x.type)") }
+        let (b, t, d) = (x.shape[0], x.shape[1], x.shape[2])
+        let hd = d / heads
+        func split(_ y: Tensor) throws -> Tensor {
+            try y.reshaped([b, t, heads, hd]).transposed([0, 2, 1, 3]).reshaped([b * heads, t, hd])
+        }
+        let q = try split(query(x)), k = try split(key(x)), v = try split(value(x))
+        let scores = try q.matmul(k, transposeOther: true) / Double(hd).squareRoot()
+        let attended = try softmax(scores, axis: -1).matmul(v)
+        let merged = try attended.reshaped([b, heads, t, hd]).transposed([0, 2, 1, 3]).reshaped([b, t, d])
+        return try output(merged)
+    }
+}

@@ -1,0 +1,80 @@
+import KilnIR
+import KilnRuntime
+
+/// Records DSL operations on traced tensors as the body of one IR function.
+///
+/// Eager tensors that meet a traced one are lifted into the trace: a `Parameter`'s tensor becomes a
+/// function parameter (once per parameter), any other eager tensor a constant.
+public final class Trace {
+    let builder: FunctionBuilder
+    /// Values of the taped eager tensors already replayed, by node (kept alive so ids stay unique).
+    private var nodeValues: [ObjectIdentifier: Value] = [:]
+    private var retainedNodes: [TapeNode] = []
+    private var parameterValues: [ObjectIdentifier: Value] = [:]
+    /// The parameters lifted so far, in the order of their function parameters.
+    public private(set) var parameters: [Parameter] = []
+
+    public init(name: String) { builder = FunctionBuilder(name: name) }
+
+    /// The `i64[]` input keying random ops (dropout), added the first time one needs it; a compiled
+    /// training loop passes the step number.
+    public private(set) lazy var randomKey: Tensor = input("rng_key", TensorType(.i64, []))
+
+    /// A new function parameter (an input of the traced function).
+    public func input(_ name: String, _ type: TensorType) -> Tensor {
+        Tensor(traced: builder.parameter(name, type), in: self)
+    }
+
+    /// The IR value for `t` in this trace.
+    func value(of t: Tensor) throws(KilnError) -> Value {
+        switch t.storage {
+        case let .traced(v, trace):
+            guard trace === self else { throw KilnError("a tensor of one trace is used in another; trace a model once per function") }
+            return v
+        case let .eager(host, node):
+            guard let node else {
+                let literal = Literal.dense((0..<host.count).map { host[$0] })
+                return try builder.emit(.constant(host.count == 1 ? .splat(host[0]) : literal, host.type), [])
+            }
+            return try value(of: node)
+        }
+    }
+
+    /// A taped eager value replayed into the trace: a parameter becomes a function parameter (once),
+    /// an op computed eagerly from parameters is recorded again, so gradients reach the parameters.
+    private func value(of node: TapeNode) throws(KilnError) -> Value {
+        if let v = nodeValues[ObjectIdentifier(node)] { return v }
+        let v: Value
+        switch node.kind {
+        case .parameter(let p):
+            if let existing = parameterValues[ObjectIdentifier(p)] { return existing }
+            v = builder.parameter(p.name, p.type)
+            parameterValues[ObjectIdentifier(p)] = v
+            parameters.append(p)
+        case let .op(op, operands, _):
+            var values: [Value] = []
+            for t in operands { values.append(try value(of: t)) }
+            v = try builder.emit(op, values)
+        }
+        nodeValues[ObjectIdentifier(node)] = v
+        retainedNodes.append(node)
+        return v
+    }
+
+    /// The function returning `results`.
+    public func finish(returning results: [Tensor]) throws(KilnError) -> Function {
+        var values: [Value] = []
+        for r in results { values.append(try value(of: r)) }
+        return builder.finish(returning: values)
+    }
+}
+
+/// Traces `body` on inputs of `inputTypes` into a function named `name`. Returns the function and
+/// the parameters it reads (its parameters after the inputs, in order).
+public func trace(name: String, inputs: [(String, TensorType)],
+                  _ body: ([Tensor]) throws -> [Tensor]) throws -> (function: Function, parameters: [Parameter]) {
+    let t = Trace(name: name)
+    let tensors = inputs.map { t.input($0.0, $0.1) }
+    let f = try t.finish(returning: try body(tensors))
+    return (f, t.parameters)
+}
