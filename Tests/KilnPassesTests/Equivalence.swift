@@ -1,5 +1,6 @@
 import KilnIR
 import KilnRuntime
+import KilnTestSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,7 +24,7 @@ let delicateRotation = delicateFloats.count
 /// the seeds `0..<delicateRotation` put every delicate value at every position. Larger seeds mix
 /// delicate and random values.
 func delicateInputs(for f: Function, seed: UInt64) throws(KilnError) -> [HostTensor] {
-    var rng = SeededGenerator(seed: seed)
+    var rng = SplitMix64(seed: seed)
     var inputs: [HostTensor] = []
     for (p, type) in f.paramTypes.enumerated() {
         let ints: [Int64] = (type.dtype == .i32 ? [Int64(Int32.min), Int64(Int32.max)] : [.min, .max]) + [0, 1, -1, 2, -2, 7]

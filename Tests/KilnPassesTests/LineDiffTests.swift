@@ -1,5 +1,6 @@
 import Foundation
 import KilnPasses
+import KilnTestSupport
 import Testing
 
 @Suite struct LineDiffTests {
@@ -59,7 +60,7 @@ import Testing
 
     @Test(arguments: [(8, 6), (40, 30), (300, 200)])
     func randomEditsPatchBack(lines: Int, edits: Int) throws {
-        var rng = SeededGenerator(seed: UInt64(lines))
+        var rng = SplitMix64(seed: UInt64(lines))
         for _ in 0..<20 {
             let old = (0..<Int.random(in: 0...lines, using: &rng)).map { _ in "v\(Int.random(in: 0..<5, using: &rng))" }
             var new = old
@@ -88,15 +89,3 @@ import Testing
     }
 }
 
-/// A deterministic generator (splitmix64) for reproducible random tests.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
