@@ -1,6 +1,8 @@
+import Foundation
 import KilnIR
 import KilnPasses
 import KilnRuntime
+import KilnTestSupport
 import Testing
 
 /// The passes without fast-math change no bit of any result: each example of ir-examples/passes is
@@ -38,5 +40,29 @@ import Testing
             differing.formUnion(try differingResults(f, g, inputs: try delicateInputs(for: f, seed: seed)))
         }
         #expect(differing == Set(f.results.indices))
+    }
+}
+
+/// The default pipeline on the example programs of ir-examples/ keeps every bit of every result.
+@Suite struct ProgramExactnessTests {
+    static let programs: [String] = {
+        let directory = PassExampleTests.directory.deletingLastPathComponent()
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".kir") }.sorted()
+    }()
+
+    @Test(arguments: programs)
+    func defaultPipelineKeepsEveryBit(_ file: String) throws {
+        let path = PassExampleTests.directory.deletingLastPathComponent().appendingPathComponent(file).path
+        let before = try loadModule(path: path)
+        var after = before
+        _ = try PassPipeline.standard().run(on: &after)
+        for (f, g) in zip(before.functions, after.functions) {
+            for seed in UInt64(0)..<4 {
+                let inputs = seed == 0 ? try randomInputs(for: f, seed: seed) : try delicateInputs(for: f, seed: seed)
+                let differing = try differingResults(f, g, inputs: inputs)
+                #expect(differing.isEmpty, "\(file): results \(differing) of @\(f.name) differ for seed \(seed)")
+            }
+        }
     }
 }
