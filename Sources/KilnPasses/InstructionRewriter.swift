@@ -75,7 +75,8 @@ extension Function {
     /// Walks the body in order, offering each instruction (with operands already renamed by earlier
     /// replacements) to `rewrite`, again after every `update`, until it returns nil. Replaced
     /// instructions are dropped, their uses (returned values included) renamed and their values
-    /// removed from the table. Returns true when anything changed. `pass` names the caller in internal errors.
+    /// removed from the table. Returns true when anything changed. `pass` names the caller in
+    /// internal errors.
     mutating func rewriteInstructions(
         pass: String,
         _ rewrite: (Instruction, inout RewriteContext) throws(KilnError) -> Rewrite?
