@@ -3,15 +3,16 @@ import KilnRuntime
 
 /// The sizes `fold` works within.
 public struct FoldLimits: Sendable, Hashable {
-    /// Largest element count of an operand or a result `fold` materializes to evaluate an op.
-    public var maxEvaluatedElements: Int
+    /// Largest `evaluationWork` (operand and result elements, plus the multiply-adds of
+    /// contractions and pool windows) of an op `fold` evaluates.
+    public var maxEvaluationWork: Int
     /// Largest element count of a folded constant whose elements are not all equal (a `dense`
     /// literal, written out in the IR). Results whose elements are all equal become a splat
     /// whatever their size.
     public var maxDenseElements: Int
 
-    public init(maxEvaluatedElements: Int = 1 << 16, maxDenseElements: Int = 1024) {
-        self.maxEvaluatedElements = maxEvaluatedElements
+    public init(maxEvaluationWork: Int = 1 << 22, maxDenseElements: Int = 1024) {
+        self.maxEvaluationWork = maxEvaluationWork
         self.maxDenseElements = maxDenseElements
     }
 }
@@ -25,9 +26,9 @@ public struct FoldLimits: Sendable, Hashable {
 ///
 /// Sizes: splat operands of elementwise ops are evaluated on one element, and layout ops that only
 /// move elements (`broadcast_in_dim`, `reshape`, `transpose`, `reverse`, `slice`) keep a splat
-/// operand's value, at any size. Otherwise an op is folded only when every operand and the result
-/// have at most `maxEvaluatedElements` elements, and the folded constant is kept only when it is a
-/// splat or has at most `maxDenseElements` elements.
+/// operand's value, at any size. Otherwise an op is folded only when its `evaluationWork` is at
+/// most `maxEvaluationWork`, and the folded constant is kept only when it is a splat or has at
+/// most `maxDenseElements` elements.
 public struct ConstantFolding: Pass {
     public let name = "fold"
     public var limits: FoldLimits
@@ -56,8 +57,7 @@ public struct ConstantFolding: Pass {
     /// The value of `op` on constant operands, or nil when it is beyond the limits.
     private func fold(_ op: Op, _ operands: [(Literal, TensorType)], _ type: TensorType) throws(KilnError) -> Literal? {
         if let s = try splatResult(op, operands) { return .splat(s) }
-        let sizes = [type.count] + operands.map(\.1.count)
-        guard sizes.allSatisfy({ $0 <= limits.maxEvaluatedElements }) else { return nil }
+        guard evaluationWork(op, operands.map(\.1), type) <= limits.maxEvaluationWork else { return nil }
         var tensors: [HostTensor] = []
         for (literal, operandType) in operands {
             tensors.append(try evaluate(.constant(literal, operandType), []))
