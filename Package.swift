@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "kiln", targets: ["kiln"]),
         .library(name: "KilnIR", targets: ["KilnIR"]),
         .library(name: "KilnRuntime", targets: ["KilnRuntime"]),
+        .library(name: "KilnAutodiff", targets: ["KilnAutodiff"]),
         .library(name: "KilnPasses", targets: ["KilnPasses"]),
     ],
     dependencies: [
@@ -19,10 +20,11 @@ let package = Package(
         .target(name: "KilnIR"),
         .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
-        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
         .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
-            "KilnIR", "KilnRuntime",
+            "KilnIR", "KilnRuntime", "KilnAutodiff",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
@@ -30,6 +32,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime"]),
+        .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )

@@ -304,34 +304,3 @@ private struct PythonLiteralParser {
         }
     }
 }
-
-/// Writes `bytes` to a fresh file beside `path`, syncs it and renames it over `path`.
-private func writeFileAtomically(_ bytes: [UInt8], path: String) throws(KilnError) {
-    func failure(_ action: String) -> KilnError {
-        KilnError("cannot write '\(path)': \(action) failed: \(String(cString: strerror(errno)))")
-    }
-    let temporary = "\(path).tmp-\(getpid())-\(String(UInt64.random(in: .min ... .max), radix: 36))"
-    let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-    guard fd >= 0 else { throw failure("creating a temporary file") }
-    var renamed = false
-    defer { if !renamed { unlink(temporary) } }
-    var offset = 0
-    while offset < bytes.count {
-        let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress.map { $0 + offset }, $0.count - offset) }
-        if n < 0 {
-            if errno == EINTR { continue }
-            let error = failure("writing")
-            close(fd)
-            throw error
-        }
-        offset += n
-    }
-    guard fsync(fd) == 0 else {
-        let error = failure("syncing")
-        close(fd)
-        throw error
-    }
-    guard close(fd) == 0 else { throw failure("closing") }
-    guard rename(temporary, path) == 0 else { throw failure("renaming the temporary file") }
-    renamed = true
-}
