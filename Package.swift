@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
         .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
-            "KilnIR", "KilnRuntime", "KilnAutodiff",
+            "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "Kiln",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
