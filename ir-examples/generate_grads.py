@@ -4,7 +4,7 @@
 Run after generate.py (which replaces the whole data directory, gradients included), from
 anywhere; NumPy is the only dependency:
 
-    python3 ir-examples/generate.py && python3 ir-examples/generate_grads.py
+    python3 ir-examples/generate_grads.py   (generate.py runs it at its end)
 
 For each function listed in MODELS it reads the committed inputs data/FILE/f/in_<param>.npy and
 writes, for every float parameter p,
