@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KilnCodegen", targets: ["KilnCodegen"]),
         .library(name: "KilnJIT", targets: ["KilnJIT"]),
         .library(name: "KilnAutodiff", targets: ["KilnAutodiff"]),
+        .library(name: "KilnPasses", targets: ["KilnPasses"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,8 +26,9 @@ let package = Package(
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
         .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
+        .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
-            "KilnIR", "KilnRuntime", "KilnAutodiff",
+            "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "Kiln",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
@@ -36,5 +38,6 @@ let package = Package(
         .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
+        .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )

@@ -31,6 +31,7 @@ accumulate in the operand's dtype in the order docs/ir.md fixes.
 
 import re
 import shutil
+import subprocess
 import sys
 import zlib
 from pathlib import Path
@@ -723,6 +724,8 @@ def main():
                 np.save(folder / f"out{k}.npy", np.array(value, order="C"))
             count += 1
     print(f"wrote inputs and outputs of {count} functions from {len(examples)} examples to {DATA}")
+    # The reference gradients live in the same folders, so they are made again too.
+    subprocess.run([sys.executable, str(Path(__file__).with_name("generate_grads.py"))], check=True)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,12 @@ public final class Trace {
 
     /// The `i64[]` input keying random ops (dropout), added the first time one needs it; a compiled
     /// training loop passes the step number.
-    public private(set) lazy var randomKey: Tensor = input("rng_key", TensorType(.i64, []))
+    public private(set) lazy var randomKey: Tensor = {
+        usesRandomKey = true
+        return input("rng_key", TensorType(.i64, []))
+    }()
+    /// Whether `randomKey` was created.
+    public private(set) var usesRandomKey = false
 
     /// A new function parameter (an input of the traced function).
     public func input(_ name: String, _ type: TensorType) -> Tensor {

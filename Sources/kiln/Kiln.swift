@@ -7,11 +7,11 @@ import Glibc
 struct Kiln: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
-        abstract: "Check, print, run and differentiate Kiln IR programs (.kir files).",
-        subcommands: [VerifyCommand.self, PrintCommand.self, RunCommand.self, GradCommand.self])
+        abstract: "Check, print, run, differentiate and optimize Kiln IR programs (.kir files).",
+        subcommands: [VerifyCommand.self, PrintCommand.self, RunCommand.self, GradCommand.self, OptCommand.self])
 
     func run() throws {
-        throw ValidationError("choose a subcommand: verify, print, run or grad")
+        throw ValidationError("choose a subcommand: verify, print, run, grad or opt")
     }
 }
 

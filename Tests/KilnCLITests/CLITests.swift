@@ -1,65 +1,6 @@
-import Foundation
 import KilnIR
 import KilnRuntime
 import Testing
-
-/// The `kiln` binary, built beside the test bundle.
-private let kilnBinary: URL = {
-    let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-    return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("kiln")
-}()
-
-/// What one run of `kiln` did.
-private struct Outcome {
-    let status: Int32
-    let stdout: String
-    let stderr: String
-}
-
-/// A fresh directory for one test, removed when the test ends.
-private final class Workspace {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-cli-\(UUID().uuidString)")
-
-    init() throws { try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true) }
-    deinit { try? FileManager.default.removeItem(at: url) }
-
-    func path(_ name: String) -> String { url.appendingPathComponent(name).path }
-
-    /// Writes `text` to `name` and returns its path.
-    func write(_ name: String, _ text: String) throws -> String {
-        try text.write(toFile: path(name), atomically: true, encoding: .utf8)
-        return path(name)
-    }
-
-    /// Writes `t` as `name` and returns its path.
-    func write(_ name: String, _ t: HostTensor) throws -> String {
-        try writeNPY(t, path: path(name))
-        return path(name)
-    }
-
-    func kiln(_ arguments: String...) throws -> Outcome { try kiln(arguments) }
-
-    /// Runs `kiln` with `arguments` in this directory.
-    func kiln(_ arguments: [String]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = kilnBinary
-        process.arguments = arguments
-        process.currentDirectoryURL = url
-        // Files rather than pipes, so that no amount of output can block the child.
-        let out = url.appendingPathComponent(".stdout"), err = url.appendingPathComponent(".stderr")
-        try Data().write(to: out)
-        try Data().write(to: err)
-        let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
-        defer { try? outHandle.close(); try? errHandle.close() }
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        try process.run()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus,
-                       stdout: try String(contentsOf: out, encoding: .utf8),
-                       stderr: try String(contentsOf: err, encoding: .utf8))
-    }
-}
 
 /// Two functions that only move their inputs, so their results are known exactly.
 private let program = """

@@ -1,0 +1,54 @@
+import Testing
+
+@Suite struct FileCheckTests {
+    static let output = """
+    func @f(%x: f32[2]) -> (f32[2]) {
+      %a = neg(%x) : f32[2]
+      %b = abs(%a) : f32[2]
+      %c = exp(%b) : f32[2]
+      return %c
+    }
+    """
+
+    private func check(_ directives: String) throws(CheckError) {
+        try CheckFile(parsing: "# RUN: none\n" + directives).check(Self.output)
+    }
+
+    @Test func matchingDirectivesPass() throws {
+        try check("""
+        # CHECK: func @f
+        # CHECK-NEXT: %a = neg(%x)
+        # CHECK-NOT: add
+        # CHECK: %c = exp
+        # CHECK-NEXT: return %c
+        # CHECK-NOT: neg
+        """)
+    }
+
+    @Test(arguments: [
+        "# CHECK: sqrt",                                  // absent
+        "# CHECK: %c = exp\n# CHECK: %a = neg",           // out of order
+        "# CHECK: func\n# CHECK-NEXT: %b = abs",          // not on the next line
+        "# CHECK: %a = neg\n# CHECK-NOT: abs\n# CHECK: exp", // forbidden text between two matches
+        "# CHECK: %b = abs\n# CHECK-NOT: return",         // forbidden text before the end
+        "# CHECK-NEXT: func",                             // CHECK-NEXT without a previous match
+        "# CHECK: return\n# CHECK-NEXT: }\n# CHECK-NEXT: x", // runs past the end
+        "# CHECK: %a = neg\n# CHECK: %a = neg",           // one line matches one CHECK only
+    ])
+    func failingDirectivesFail(_ directives: String) {
+        #expect(throws: CheckError.self) { try check(directives) }
+    }
+
+    @Test func runLineGivesPassesAndFastMath() throws {
+        let plain = try CheckFile(parsing: "# RUN: fold,cse\n# CHECK: x")
+        #expect(plain.passes == "fold,cse" && !plain.fastMath)
+        let fast = try CheckFile(parsing: "#RUN: simplify --fast-math\n# CHECK: x")
+        #expect(fast.passes == "simplify" && fast.fastMath)
+        #expect(fast.directives.map(\.line) == [2])
+    }
+
+    @Test(arguments: ["# CHECK: x", "# RUN: dce", "# RUN: dce\n# RUN: cse\n# CHECK: x", "# RUN: dce\n# CHECK:", "# RUN: a b\n# CHECK: x"])
+    func malformedCheckFilesAreRejected(_ text: String) {
+        #expect(throws: CheckError.self) { try CheckFile(parsing: text) }
+    }
+}

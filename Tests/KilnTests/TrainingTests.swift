@@ -1,0 +1,129 @@
+import Testing
+import KilnIR
+import KilnRuntime
+@testable import Kiln
+
+/// Eager training (tape + VJP rules on tensors) and the traced training step (grad transform +
+/// optimizer IR, interpreted) give the same parameters after K steps.
+@Suite struct TrainingTests {
+    /// Tolerance: the two modes run the same kernels and rules, but the traced loss also
+    /// differentiates through softmax's max shift (which cancels mathematically) and sums fan-out
+    /// gradients in a different order, so f32 results differ by rounding: |a-b| <= 1e-5 (1 + |b|).
+    static let tolerance = 1e-5
+
+    private func batch(_ shape: [Int], seed: UInt64) throws -> HostTensor {
+        try HostTensor(TensorType(.f32, shape), doubles: (0..<shape.reduce(1, *)).map { 2 * unitUniform(seed, $0) - 1 })
+    }
+
+    private func labels(_ n: Int, classes: Int, seed: UInt64) throws -> HostTensor {
+        try HostTensor(TensorType(.i32, [n]), doubles: (0..<n).map { Double(Int(unitUniform(seed, $0) * Double(classes))) })
+    }
+
+    /// Trains two copies of a model (built by `make` with the same seeds) for `steps` steps in
+    /// each mode and returns the largest parameter difference.
+    private func compareModes(steps: Int = 3, make: () throws -> any Kiln.Module, optimizer: () -> any Optimizer,
+                              x: HostTensor, y: HostTensor, loss: @escaping LossFunction) throws -> Double {
+        let eagerModel = try make(), tracedModel = try make()
+        let eager = try Trainer(model: eagerModel, loss: loss, optimizer: optimizer())
+        let traced = try Trainer.interpreted(model: tracedModel, loss: loss, optimizer: optimizer(),
+                                             inputType: x.type, labelType: y.type)
+        var worst = 0.0
+        for _ in 0..<steps {
+            let a = try eager.step(x, y), b = try traced.step(x, y)
+            worst = max(worst, Swift.abs(a - b) / (1 + Swift.abs(b)))
+        }
+        for (p, q) in zip(eagerModel.parameters, tracedModel.parameters) {
+            for (a, b) in zip(p.value.doubles, q.value.doubles) { worst = max(worst, Swift.abs(a - b) / (1 + Swift.abs(b))) }
+        }
+        return worst
+    }
+
+    static let optimizers: [(String, @Sendable () -> any Optimizer)] = [
+        ("sgd", { SGD(lr: 0.1) }),
+        ("momentum", { Momentum(.constant(0.05), momentum: 0.9) }),
+        ("nesterov", { Momentum(.constant(0.05), momentum: 0.9, nesterov: true) }),
+        ("adam", { Adam(lr: 0.01) }),
+        ("adamw", { AdamW(.exponential(initial: 0.01, rate: 0.5, decaySteps: 2)) }),
+        ("rmsprop", { RMSprop(.linear(initial: 0.01, final: 0.001, steps: 3)) }),
+        ("adagrad", { AdaGrad(.cosine(initial: 0.1, final: 0.01, steps: 3), weightDecay: 0.01, clipNorm: 0.5) }),
+    ]
+
+    @Test(arguments: optimizers.map(\.0))
+    func everyOptimizerAgreesAcrossModes(_ name: String) throws {
+        let make = { Sequential(try Linear(5, 7, seed: 1), Activation(tanh), try Linear(7, 3, seed: 2)) as any Kiln.Module }
+        let optimizer = Self.optimizers.first { $0.0 == name }!.1
+        let worst = try compareModes(make: make, optimizer: optimizer, x: try batch([6, 5], seed: 1),
+                                     y: try labels(6, classes: 3, seed: 2)) { try crossEntropy(logits: $0, labels: $1) }
+        #expect(worst <= Self.tolerance, "\(name): \(worst)")
+    }
+
+    @Test func convolutionalModelAgreesAcrossModes() throws {
+        let make = {
+            Sequential(try Conv2D(1, 3, kernelSize: 3, padding: 1, seed: 3), Activation(relu), MaxPool2D(2),
+                       try ConvTranspose2D(3, 2, kernelSize: 2, stride: 2, seed: 4), AvgPool2D(2),
+                       Flatten(), try Linear(2 * 2 * 2, 2, seed: 5)) as any Kiln.Module
+        }
+        let worst = try compareModes(make: make, optimizer: { Momentum(.constant(0.05)) }, x: try batch([2, 1, 4, 4], seed: 3),
+                                     y: try labels(2, classes: 2, seed: 4)) { try crossEntropy(logits: $0, labels: $1) }
+        #expect(worst <= Self.tolerance, "\(worst)")
+    }
+
+    /// SGD, not Adam: some gradient components of this stack are zero up to rounding (softmax and
+    /// layer norm are invariant to shifts), and Adam's `m / sqrt(v)` turns rounding noise of either
+    /// sign into a full step, so the modes would differ by `lr` there while agreeing everywhere else.
+    @Test func sequenceModelsAgreeAcrossModes() throws {
+        let make = {
+            Sequential(try LSTM(3, 4, seed: 6), try LayerNorm(4), try MultiHeadAttention(dimension: 4, heads: 2, seed: 7),
+                       Flatten(), try Linear(3 * 4, 1, seed: 8)) as any Kiln.Module
+        }
+        let worst = try compareModes(make: make, optimizer: { SGD(lr: 0.1) }, x: try batch([2, 3, 3], seed: 5),
+                                     y: try batch([2, 1], seed: 6)) { try mse($0, $1) }
+        #expect(worst <= Self.tolerance, "\(worst)")
+    }
+
+    @Test(arguments: ["lstm", "norm", "attention"])
+    func sequenceLayersAgreeAcrossModes(_ layer: String) throws {
+        let make = {
+            let inner: any Kiln.Module = switch layer {
+            case "lstm": try LSTM(3, 4, seed: 6)
+            case "norm": Sequential(try Linear(3, 4, seed: 1), try LayerNorm(4))
+            default: Sequential(try Linear(3, 4, seed: 1), try MultiHeadAttention(dimension: 4, heads: 2, seed: 7))
+            }
+            return Sequential(inner, Flatten(), try Linear(3 * 4, 1, seed: 8)) as any Kiln.Module
+        }
+        let worst = try compareModes(make: make, optimizer: { SGD(lr: 0.1) }, x: try batch([2, 3, 3], seed: 5),
+                                     y: try batch([2, 1], seed: 6)) { try mse($0, $1) }
+        #expect(worst <= Self.tolerance, "\(layer): \(worst)")
+    }
+
+    @Test func embeddingBatchNormAndDropoutTrain() throws {
+        let model = Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), Dropout(rate: 0.5, seed: 2),
+                               try Linear(8, 1, seed: 3))
+        let ids = try HostTensor(TensorType(.i32, [4, 2]), doubles: [1, 2, 3, 4, 5, 6, 7, 8])
+        let traced = try Trainer.interpreted(model: model, loss: { try binaryCrossEntropy(logits: $0, targets: $1) },
+                                             optimizer: Adam(lr: 0.05), inputType: ids.type, labelType: TensorType(.f32, [4, 1]))
+        let targets = try HostTensor(TensorType(.f32, [4, 1]), doubles: [0, 1, 0, 1])
+        let first = try traced.step(ids, targets)
+        var last = first
+        for _ in 0..<30 { last = try traced.step(ids, targets) }
+        #expect(last < first, "loss \(first) -> \(last)")
+    }
+
+    @Test func eagerTrainingReducesTheLoss() throws {
+        let model = Sequential(try Linear(2, 8, seed: 1), Activation(relu), try Linear(8, 1, seed: 2))
+        let trainer = try Trainer(model: model, loss: { try mse($0, $1) }, optimizer: Adam(lr: 0.05))
+        let x = try batch([16, 2], seed: 9)
+        let y = try HostTensor(TensorType(.f32, [16, 1]), doubles: (0..<16).map { x[2 * $0].asDouble - 2 * x[2 * $0 + 1].asDouble })
+        let first = try trainer.step(x, y)
+        var last = first
+        for _ in 0..<100 { last = try trainer.step(x, y) }
+        #expect(last < first / 20, "loss \(first) -> \(last)")
+    }
+
+    @Test func saliencyIsTheInputGradient() throws {
+        // d/dx sum(w * x) = w.
+        let w = try Tensor(shape: [3], [0.5, -2, 4])
+        let g = try gradient(at: try Tensor(shape: [3], [1, 1, 1])) { try ($0 * w).sum() }
+        #expect(try g.scalars() == [0.5, -2, 4])
+    }
+}
