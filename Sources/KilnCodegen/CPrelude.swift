@@ -69,8 +69,8 @@ enum PreludeItem: Hashable, Sendable {
         case .memcpy: return "void *memcpy(void *, const void *, unsigned long);"
         case .memset: return "void *memset(void *, int, unsigned long);"
         case .gemm(let d):
-            let t = cType(d), name = d == .f32 ? "cblas_sgemm" : "cblas_dgemm"
-            return "void \(name)(int, int, int, int, int, int, \(t), const \(t) *, int, const \(t) *, int, \(t), \(t) *, int);"
+            let t = cType(d)
+            return "void \(functionName)(int, int, int, int, int, int, \(t), const \(t) *, int, const \(t) *, int, \(t), \(t) *, int);"
         case let .math(f, d):
             let t = cType(d)
             return f == .pow ? "\(t) \(f.name(d))(\(t), \(t));" : "\(t) \(f.name(d))(\(t));"
@@ -187,21 +187,24 @@ private func floatAndBits(_ d: DType) -> (String, String) {
     (cType(d), d == .f32 ? "unsigned" : "unsigned long long")
 }
 
-/// The prelude for `items` and everything they depend on, one declaration per line group.
-func preludeText(_ items: Set<PreludeItem>) -> String {
+/// `items` and everything they depend on.
+private func withDependencies(_ items: Set<PreludeItem>) -> Set<PreludeItem> {
     var all = items
     var pending = Array(items)
     while let item = pending.popLast() {
         for dep in item.dependencies where all.insert(dep).inserted { pending.append(dep) }
     }
-    return all.sorted { $0.sortKey < $1.sortKey }.map(\.text).joined(separator: "\n")
+    return all
 }
 
-/// Every external symbol `items` declare, sorted.
+/// The prelude declaring `items` and their dependencies, in `sortKey` order.
+func preludeText(_ items: Set<PreludeItem>) -> String {
+    withDependencies(items).sorted { $0.sortKey < $1.sortKey }.map(\.text).joined(separator: "\n")
+}
+
+/// Every external symbol the prelude of `items` declares, sorted.
 func externalSymbols(_ items: Set<PreludeItem>) -> [String] {
-    var all = items
-    for item in items { all.formUnion(item.dependencies) }
-    return Set(all.compactMap(\.externalSymbol)).sorted()
+    withDependencies(items).compactMap(\.externalSymbol).sorted()
 }
 
 /// Every external function a generated unit may declare (the JIT must be able to bind each).
