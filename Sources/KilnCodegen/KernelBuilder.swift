@@ -51,8 +51,8 @@ struct KernelBuilder {
         }
     }
 
-    /// `*dst = value` for the `count` elements of `dst` (a pointer expression), `memset` when the
-    /// value's bytes are all zero.
+    /// `value` into the `count` elements of `dst` (a pointer expression): `memset` when the
+    /// value's bytes are all zero, else a loop from a local `v` (so at most once per kernel).
     mutating func fill(_ dst: String, count: Int, value: Scalar, _ dtype: DType) {
         guard count > 0 else { return }
         if isZeroBits(value, dtype) {
