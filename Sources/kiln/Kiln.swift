@@ -7,11 +7,11 @@ import Glibc
 struct Kiln: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
-        abstract: "Check, print, run, differentiate and optimize Kiln IR programs (.kir files).",
-        subcommands: [VerifyCommand.self, PrintCommand.self, RunCommand.self, GradCommand.self, OptCommand.self])
+        abstract: "Check, print, run, compile, differentiate and optimize Kiln IR programs (.kir files).",
+        subcommands: [VerifyCommand.self, PrintCommand.self, RunCommand.self, GradCommand.self, OptCommand.self, EmitCCommand.self])
 
     func run() throws {
-        throw ValidationError("choose a subcommand: verify, print, run, grad or opt")
+        throw ValidationError("choose a subcommand: verify, print, run, emit-c, grad or opt")
     }
 }
 

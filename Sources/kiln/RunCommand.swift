@@ -1,13 +1,14 @@
 import ArgumentParser
 import KilnIR
+import KilnJIT
 import KilnRuntime
 
 /// Where `kiln run` executes a function.
 enum Backend: String, CaseIterable, ExpressibleByArgument {
+    /// C generated from the IR, compiled in memory by libtcc.
+    case jit
     /// The reference interpreter.
     case interp
-    /// Compiled code (not part of this build).
-    case jit
 }
 
 /// `kiln run FILE.kir`: runs one function on `.npy` (or random) inputs.
@@ -16,11 +17,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a function of a .kir file and summarize (or save) its results.")
 
-    @Argument(help: "The .kir file.")
-    var file: String
-
-    @Option(name: .customLong("func"), help: ArgumentHelp("The function to run (default: the first one).", valueName: "name"))
-    var function: String?
+    @OptionGroup var options: FunctionOptions
 
     @Option(name: .customLong("input"),
             help: ArgumentHelp("An input: a parameter name without '%', '=', and a .npy file. Repeat for each parameter.",
@@ -37,36 +34,41 @@ struct RunCommand: ParsableCommand {
     var out: String?
 
     @Option(help: "The backend that runs the function.")
-    var backend: Backend = .interp
+    var backend: Backend = .jit
+
+    @Flag(help: "Print the time of each stage (parse, verify, passes, codegen, tcc compile, run) and the arena's peak bytes.")
+    var timings = false
 
     func validate() throws {
         if out?.isEmpty == true { throw ValidationError("--out needs a directory name, e.g. --out results") }
     }
 
     func run() throws {
-        let module = try loadModule(path: file)
-        let f = try selectFunction(in: module)
+        var loaded = try options.load()
+        let f = loaded.function
         let arguments = try bindInputs(of: f, specs: inputs, random: randomInputs ? seed : nil)
+        let clock = ContinuousClock()
         let results: [HostTensor]
+        var arenaBytes: Int?
         switch backend {
         case .interp:
+            let start = clock.now
             results = try interpret(f, inputs: arguments)
+            loaded.timings.append(("run", milliseconds(clock.now - start)))
         case .jit:
-            throw KilnError("the jit backend is not available in this build; use --backend interp")
+            let compiled = try JITCompiler.shared.compile(f)
+            loaded.timings.append(("codegen", compiled.timings.codegenMilliseconds))
+            loaded.timings.append(("tcc compile", compiled.timings.compileMilliseconds))
+            let start = clock.now
+            results = try compiled.run(arguments)
+            loaded.timings.append(("run", milliseconds(clock.now - start)))
+            arenaBytes = compiled.arenaPeakBytes
         }
         if let out { try writeResults(results, to: out) }
         for (i, t) in results.enumerated() { print("out\(i): \(summary(of: t))") }
-    }
-
-    private func selectFunction(in module: Module) throws(KilnError) -> Function {
-        guard let name = function else {
-            guard let first = module.functions.first else { throw KilnError("\(file) defines no function to run") }
-            return first
+        if timings {
+            for (stage, ms) in loaded.timings { print("time \(stage): \(format(ms, 3)) ms") }
+            if let arenaBytes { print("arena peak: \(arenaBytes) bytes") }
         }
-        guard let f = module.function(named: name) else {
-            let names = module.functions.map { "@" + $0.name }.joined(separator: ", ")
-            throw KilnError("\(file) has no function @\(name); pass --func with one of: \(names)")
-        }
-        return f
     }
 }

@@ -13,7 +13,7 @@ func writeResults(_ results: [HostTensor], to directory: String) throws(KilnErro
 }
 
 /// Creates `path` and its missing parents (like `mkdir -p`).
-private func makeDirectories(_ path: String) throws(KilnError) {
+func makeDirectories(_ path: String) throws(KilnError) {
     var prefix = path.hasPrefix("/") ? "/" : ""
     for component in path.split(separator: "/") {
         prefix += component

@@ -110,7 +110,7 @@ struct CLITests {
             (["--input", "x=\(w.path("absent.npy"))", "--input", "n=\(x)"], ["cannot open", "absent.npy"]),
             (["--input", "x=\(file)", "--input", "n=\(x)"], ["not a .npy file"]),
             (["--func", "nope"], ["no function @nope", "@pass, @flags"]),
-            (["--random-inputs", "--backend", "jit"], ["jit backend is not available in this build"]),
+            (["--random-inputs", "--backend", "gpu"], ["--backend", "jit", "interp"]),
         ]
         for (arguments, expected) in cases {
             let outcome = try w.kiln(["run", file] + arguments)

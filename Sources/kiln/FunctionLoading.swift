@@ -1,0 +1,61 @@
+import ArgumentParser
+import KilnIR
+import KilnPasses
+
+/// A function read from a `.kir` file, optimized, with how long each stage took.
+struct LoadedFunction {
+    var function: Function
+    /// (stage, milliseconds) in order: parse, verify, passes.
+    var timings: [(String, Double)]
+}
+
+/// The options every command that runs or compiles one function shares.
+struct FunctionOptions: ParsableArguments {
+    @Argument(help: "The .kir file.")
+    var file: String
+
+    @Option(name: .customLong("func"), help: ArgumentHelp("The function (default: the first one).", valueName: "name"))
+    var function: String?
+
+    @Option(help: ArgumentHelp("Optimization passes before running: a comma-separated list, 'default' (\(PassPipeline.defaultList)) or 'none'.", valueName: "list"))
+    var passes = "default"
+
+    /// Parses and verifies the file, picks the function and runs the passes on it.
+    func load() throws -> LoadedFunction {
+        var timings: [(String, Double)] = []
+        let clock = ContinuousClock()
+        var start = clock.now
+        func lap(_ stage: String) {
+            let now = clock.now
+            timings.append((stage, milliseconds(now - start)))
+            start = now
+        }
+        let module = try parseModule(bytes: try readFileBytes(file), file: file)
+        lap("parse")
+        try verify(module)
+        lap("verify")
+        var f = try select(in: module)
+        _ = try PassPipeline(parsing: passes).run(on: &f)
+        lap("passes")
+        return LoadedFunction(function: f, timings: timings)
+    }
+
+    private func select(in module: Module) throws(KilnError) -> Function {
+        guard let name = function else {
+            guard let first = module.functions.first else { throw KilnError("\(file) defines no function") }
+            return first
+        }
+        let bare = name.hasPrefix("@") ? String(name.dropFirst()) : name
+        guard let f = module.function(named: bare) else {
+            let names = module.functions.map { "@" + $0.name }.joined(separator: ", ")
+            throw KilnError("\(file) has no function @\(bare); pass --func with one of: \(names)")
+        }
+        return f
+    }
+}
+
+/// Milliseconds in `d`.
+func milliseconds(_ d: Duration) -> Double {
+    let (seconds, attoseconds) = d.components
+    return Double(seconds) * 1e3 + Double(attoseconds) * 1e-15
+}

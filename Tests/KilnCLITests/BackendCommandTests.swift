@@ -1,0 +1,52 @@
+import Foundation
+import Testing
+import KilnRuntime
+
+/// `kiln run` on both backends, `--timings`, `--passes`, and `kiln emit-c`.
+@Suite("kiln run backends and emit-c")
+struct BackendCommandTests {
+    static let examples = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("ir-examples")
+
+    @Test("jit and interp give the same results on the MLP example, with and without passes")
+    func backendsAgree() throws {
+        let w = try Workspace()
+        let file = Self.examples.appendingPathComponent("mlp_softmax_xent.kir").path
+        var outputs: [[Double]] = []
+        for (backend, passes) in [("interp", "none"), ("jit", "none"), ("jit", "default")] {
+            let dir = w.path("\(backend)-\(passes)")
+            let outcome = try w.kiln(["run", file, "--random-inputs", "--seed", "3", "--backend", backend, "--passes", passes, "--out", dir])
+            #expect(outcome.status == 0, "\(outcome.stderr)")
+            outputs.append(try readNPY(path: dir + "/out0.npy").doubles + readNPY(path: dir + "/out1.npy").doubles)
+        }
+        // The loss reduces with 4 accumulators on jit (see docs/codegen.md): equal within 1e-6.
+        for other in outputs.dropFirst() {
+            #expect(zip(outputs[0], other).allSatisfy { Swift.abs($0 - $1) <= 1e-6 * (1 + Swift.abs($0)) })
+        }
+    }
+
+    @Test("--timings lists every stage and the arena")
+    func timings() throws {
+        let w = try Workspace()
+        let file = Self.examples.appendingPathComponent("conv_relu_maxpool.kir").path
+        let outcome = try w.kiln(["run", file, "--random-inputs", "--timings"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        for stage in ["parse", "verify", "passes", "codegen", "tcc compile", "run"] {
+            #expect(outcome.stdout.contains("time \(stage): "), "\(stage): \(outcome.stdout)")
+        }
+        #expect(outcome.stdout.contains("arena peak: "))
+    }
+
+    @Test("emit-c shows sgemm calls and one commented function per instruction")
+    func emitC() throws {
+        let w = try Workspace()
+        let file = Self.examples.appendingPathComponent("mlp_softmax_xent.kir").path
+        let outcome = try w.kiln(["emit-c", file, "--passes", "none"])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        #expect(outcome.stdout.contains("cblas_sgemm(101, 111, 111,"))
+        #expect(outcome.stdout.contains("/* %xw = matmul(%x, %w1) : f32[6,8] */"))
+        #expect(!outcome.stdout.contains("#include"))
+        let bad = try w.kiln(["emit-c", file, "--passes", "nope"])
+        #expect(bad.status == 1 && bad.stderr.contains("unknown pass 'nope'"))
+    }
+}
