@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "KilnJIT", dependencies: ["CTCC", "CBLAS", "KilnIR", "KilnCodegen", "KilnRuntime"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
-        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnJIT"]),
         .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "Kiln",

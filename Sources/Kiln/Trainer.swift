@@ -101,6 +101,15 @@ struct FunctionStepExecutor: StepExecutor {
 }
 
 extension Trainer {
+    /// A trainer that runs the training step compiled: traced once, differentiated, optimized by
+    /// the default pass pipeline and compiled to native code.
+    public static func compiled(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
+                                inputType: TensorType, labelType: TensorType) throws -> Trainer {
+        let step = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
+        return try Trainer(model: model, loss: loss, optimizer: optimizer, step: step.step,
+                           executor: FunctionStepExecutor(step: step.step) { try step.compiled.run($0) })
+    }
+
     /// A trainer that interprets the traced training step (the reference for compiled training).
     public static func interpreted(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
                                    inputType: TensorType, labelType: TensorType) throws -> Trainer {

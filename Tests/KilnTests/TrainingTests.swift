@@ -96,6 +96,30 @@ import KilnRuntime
         #expect(worst <= Self.tolerance, "\(layer): \(worst)")
     }
 
+    @Test(arguments: optimizers.map(\.0))
+    func compiledTrainingMatchesInterpretedTraining(_ name: String) throws {
+        let optimizer = Self.optimizers.first { $0.0 == name }!.1
+        let x = try batch([8, 1, 4, 4], seed: 7), y = try labels(8, classes: 3, seed: 8)
+        let make = {
+            Sequential(try Conv2D(1, 2, kernelSize: 3, padding: 1, seed: 1), Activation(relu), MaxPool2D(2), Flatten(),
+                       try Linear(8, 3, seed: 2)) as any Kiln.Module
+        }
+        let a = try make(), b = try make()
+        let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
+        let compiled = try Trainer.compiled(model: a, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type)
+        let interpreted = try Trainer.interpreted(model: b, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type)
+        var worst = 0.0
+        for _ in 0..<4 {
+            let l1 = try compiled.step(x, y), l2 = try interpreted.step(x, y)
+            worst = max(worst, Swift.abs(l1 - l2) / (1 + Swift.abs(l2)))
+        }
+        for (p, q) in zip(a.parameters, b.parameters) {
+            for (u, v) in zip(p.value.doubles, q.value.doubles) { worst = max(worst, Swift.abs(u - v) / (1 + Swift.abs(v))) }
+        }
+        // Compiled code reassociates reductions (4 accumulators) and the passes rewrite exactly: 1e-5.
+        #expect(worst <= Self.tolerance, "\(name): \(worst)")
+    }
+
     @Test func embeddingBatchNormAndDropoutTrain() throws {
         let model = Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), Dropout(rate: 0.5, seed: 2),
                                try Linear(8, 1, seed: 3))
