@@ -22,7 +22,7 @@ public struct CompiledTrainingStep {
         _ = try PassPipeline.standard().run(on: &f)
         optimized = f
         let passed = clock.now
-        compiled = try JITCompiler.shared.compile(f)
+        compiled = try JITCompiler.shared.compile(f, appending: epochLoopSource, extraSymbols: ["memcpy"])
         let end = clock.now
         traceSeconds = seconds(traced - start)
         passSeconds = seconds(passed - traced)

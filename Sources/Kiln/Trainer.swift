@@ -1,39 +1,55 @@
 import KilnIR
 import KilnRuntime
 
-/// Trains a model with an optimizer, one batch per `step`: eagerly (op by op, with the tape) or by
-/// running the training-step function (`TrainingStep`) through an executor — the interpreter or
-/// compiled code. Parameters are updated in place; the optimizer state lives here.
+/// How a `Trainer` runs the training step.
+public enum ExecutionMode: String, Sendable, CaseIterable {
+    /// Traced once into one IR function (forward, backward, update), optimized and compiled to
+    /// native code; whole epochs run in a C loop.
+    case compiled
+    /// The same traced function run by the reference interpreter (the oracle for `compiled`).
+    case interpreted
+    /// Op by op through the reference kernels, with a tape for gradients.
+    case eager
+}
+
+/// Trains a model with an optimizer. Parameters are updated in place (`Parameter.value`); the
+/// optimizer state lives here.
 public final class Trainer {
     public let model: any Module
     public let optimizer: any Optimizer
+    public let mode: ExecutionMode
     let loss: LossFunction
-    /// Optimizer state per parameter (zeros at first), in `TrainingStep` order.
+    /// Optimizer state per parameter (zeros at first), in `parameters` order.
     public private(set) var states: [[HostTensor]] = []
     /// Updates done so far.
     public private(set) var stepCount = 0
-    private var parameters: [Parameter]
-    private let executor: StepExecutor?
+    /// The parameters trained, in the order of the training step's inputs.
+    public let parameters: [Parameter]
+    /// The traced step (nil in eager mode) and, when compiled, its native code.
+    public let tracedStep: TrainingStep?
+    public let compiledStep: CompiledTrainingStep?
+    /// Second buffers for the compiled loop's double buffering (parameters, then states).
+    private var spare: [HostTensor] = []
 
-    /// A trainer that runs eagerly.
-    public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer) throws {
-        (self.model, self.loss, self.optimizer) = (model, loss, optimizer)
-        parameters = model.parameters
-        executor = nil
-        try resetState()
-    }
-
-    /// A trainer that runs the traced training step on `executor` (inputs `inputType`, labels `labelType`).
-    init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer, step: TrainingStep,
-         executor: StepExecutor) throws {
-        (self.model, self.loss, self.optimizer) = (model, loss, optimizer)
-        parameters = step.parameters
-        self.executor = executor
-        try resetState()
-    }
-
-    private func resetState() throws {
-        states = []
+    /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager.
+    public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
+                inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled) throws {
+        (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
+        model.setTraining(true)
+        switch mode {
+        case .eager:
+            (tracedStep, compiledStep) = (nil, nil)
+            parameters = model.parameters
+        case .interpreted:
+            tracedStep = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
+            compiledStep = nil
+            parameters = tracedStep?.parameters ?? []
+        case .compiled:
+            let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
+                                                    inputType: inputType, labelType: labelType)
+            (tracedStep, compiledStep) = (compiled.step, compiled)
+            parameters = compiled.step.parameters
+        }
         for p in parameters {
             var slots: [HostTensor] = []
             for _ in 0..<optimizer.stateCount { slots.append(try HostTensor(zeros: p.type)) }
@@ -45,30 +61,75 @@ public final class Trainer {
     @discardableResult
     public func step(_ x: HostTensor, _ y: HostTensor) throws -> Double {
         stepCount += 1
-        guard let executor else { return try eagerStep(x, y) }
-        return try executor.run(x: x, y: y, step: stepCount, parameters: parameters, states: &states)
+        switch mode {
+        case .eager: return try eagerStep(x, y)
+        case .interpreted, .compiled: return try tracedStepRun(x, y)
+        }
+    }
+
+    /// Trains on `steps` batches of `batchSize` rows of `(inputs, labels)` taken in `order` (row
+    /// indices, e.g. a shuffled permutation). `observe(done, loss)` is called after every step; it
+    /// returns true to stop early. Returns the number of steps done.
+    @discardableResult
+    public func train(inputs: HostTensor, labels: HostTensor, order: [Int64], batchSize: Int, steps: Int,
+                      observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {
+        if let compiledStep {
+            return try compiledLoop(compiledStep, inputs, labels, order, batchSize, steps, observe)
+        }
+        let x = try HostTensor(zeros: inputs.type.with(shape: [batchSize] + inputs.type.shape.dropFirst()))
+        let y = try HostTensor(zeros: labels.type.with(shape: [batchSize] + labels.type.shape.dropFirst()))
+        for s in 0..<steps {
+            try gatherRows(inputs, order[(s * batchSize)..<((s + 1) * batchSize)], into: x)
+            try gatherRows(labels, order[(s * batchSize)..<((s + 1) * batchSize)], into: y)
+            if observe(s + 1, try step(x, y)) { return s + 1 }
+        }
+        return steps
+    }
+
+    private func compiledLoop(_ compiled: CompiledTrainingStep, _ inputs: HostTensor, _ labels: HostTensor, _ order: [Int64],
+                              _ batchSize: Int, _ steps: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> Int {
+        var current = parameters.map(\.value) + states.flatMap { $0 }
+        if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
+        let done = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: inputs, labels: labels, permutation: order,
+                                    batchSize: batchSize, steps: steps, firstStep: stepCount + 1, every: 1,
+                                    parameters: &current, spare: &spare, observe: observe)
+        stepCount += done
+        for (p, value) in zip(parameters, current) { p.value = value }
+        var next = current.dropFirst(parameters.count).makeIterator()
+        for i in states.indices {
+            for j in states[i].indices { if let t = next.next() { states[i][j] = t } }
+        }
+        return done
     }
 
     private func eagerStep(_ x: HostTensor, _ y: HostTensor) throws -> Double {
-        model.setTraining(true)
         model.zeroGrad()
         let value = try loss(try model(Tensor(x)), Tensor(y))
         try value.backward()
-        let current = parameters.map { Tensor($0.value) }
         var grads: [Tensor] = []
         for p in parameters { grads.append(Tensor(try p.grad ?? HostTensor(zeros: p.type))) }
-        let updated = try optimizer.applyUpdates(parameters: current, grads: grads,
+        let updated = try optimizer.applyUpdates(parameters: parameters.map { Tensor($0.value) }, grads: grads,
                                                  states: states.map { $0.map(Tensor.init) },
                                                  step: try Tensor(scalar: Double(stepCount)))
         for (p, new) in zip(parameters, updated.parameters) { try copy(try new.host(), into: p.value) }
         states = try updated.states.map { slots in try slots.map { try $0.host() } }
         return try value.item()
     }
-}
 
-/// Runs a `TrainingStep` function on concrete tensors.
-protocol StepExecutor {
-    func run(x: HostTensor, y: HostTensor, step: Int, parameters: [Parameter], states: inout [[HostTensor]]) throws -> Double
+    /// Runs the traced step function (interpreted or compiled) once and stores its results.
+    private func tracedStepRun(_ x: HostTensor, _ y: HostTensor) throws -> Double {
+        guard let step = tracedStep else { throw KilnError("internal: no traced step") }
+        var inputs = [x, y, try HostTensor(TensorType(.f32, []), doubles: [Double(stepCount)])]
+        if step.usesRandomKey { inputs.append(try HostTensor(TensorType(.i64, []), doubles: [Double(stepCount)])) }
+        inputs += parameters.map(\.value) + states.flatMap { $0 }
+        let outputs = try compiledStep?.compiled.run(inputs) ?? interpret(step.function, inputs: inputs)
+        for (p, new) in zip(parameters, outputs.dropFirst()) { try copy(new, into: p.value) }
+        var next = outputs.dropFirst(1 + parameters.count).makeIterator()
+        for i in states.indices {
+            for j in states[i].indices { if let t = next.next() { states[i][j] = t } }
+        }
+        return outputs[0][0].asDouble
+    }
 }
 
 /// Copies `source`'s elements into `target` (same type), keeping `target`'s storage.
@@ -77,44 +138,14 @@ func copy(_ source: HostTensor, into target: HostTensor) throws(KilnError) {
     target.data.copyMemory(from: source.data, byteCount: target.type.byteCount)
 }
 
-/// Calls a function `run` with the training-step calling convention and stores its results.
-struct FunctionStepExecutor: StepExecutor {
-    let step: TrainingStep
-    let run: ([HostTensor]) throws -> [HostTensor]
-
-    func run(x: HostTensor, y: HostTensor, step count: Int, parameters: [Parameter], states: inout [[HostTensor]]) throws -> Double {
-        var inputs = [x, y, try HostTensor(TensorType(.f32, []), doubles: [Double(count)])]
-        if step.usesRandomKey { inputs.append(try HostTensor(TensorType(.i64, []), doubles: [Double(count)])) }
-        inputs += parameters.map(\.value) + states.flatMap { $0 }
-        let outputs = try run(inputs)
-        for (p, new) in zip(parameters, outputs.dropFirst()) { try copy(new, into: p.value) }
-        let newStates = Array(outputs.dropFirst(1 + parameters.count))
-        var index = 0
-        for i in states.indices {
-            for j in states[i].indices {
-                states[i][j] = newStates[index]
-                index += 1
-            }
-        }
-        return outputs[0][0].asDouble
+/// Copies rows `rows` of `source` (along axis 0) into consecutive rows of `target`.
+func gatherRows(_ source: HostTensor, _ rows: ArraySlice<Int64>, into target: HostTensor) throws(KilnError) {
+    let rowBytes = source.type.byteCount / max(source.type.shape.first ?? 1, 1)
+    guard rows.count * rowBytes == target.type.byteCount, source.type.dtype == target.type.dtype else {
+        throw KilnError("cannot copy \(rows.count) rows of \(source.type) into \(target.type)")
     }
-}
-
-extension Trainer {
-    /// A trainer that runs the training step compiled: traced once, differentiated, optimized by
-    /// the default pass pipeline and compiled to native code.
-    public static func compiled(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
-                                inputType: TensorType, labelType: TensorType) throws -> Trainer {
-        let step = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
-        return try Trainer(model: model, loss: loss, optimizer: optimizer, step: step.step,
-                           executor: FunctionStepExecutor(step: step.step) { try step.compiled.run($0) })
-    }
-
-    /// A trainer that interprets the traced training step (the reference for compiled training).
-    public static func interpreted(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
-                                   inputType: TensorType, labelType: TensorType) throws -> Trainer {
-        let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
-        return try Trainer(model: model, loss: loss, optimizer: optimizer, step: step,
-                           executor: FunctionStepExecutor(step: step) { try interpret(step.function, inputs: $0) })
+    for (k, r) in rows.enumerated() {
+        guard r >= 0, Int(r) < (source.type.shape.first ?? 0) else { throw KilnError("row \(r) is outside \(source.type)") }
+        (target.data + k * rowBytes).copyMemory(from: source.data + Int(r) * rowBytes, byteCount: rowBytes)
     }
 }

@@ -62,6 +62,16 @@ public final class CompiledFunction: @unchecked Sendable {
 
     deinit { free(arena) }
 
+    /// The address of another global symbol of the unit (from the `appending` C of
+    /// `JITCompiler.compile`), valid while this object lives.
+    public func symbol(_ name: String) -> UnsafeMutableRawPointer? { module.symbol(name) }
+
+    /// Runs `body` with the entry point's address and the arena, holding the call lock: for driver
+    /// code that calls the entry point itself. The caller must pass valid arguments.
+    public func withEntryAndArena<R>(_ body: (UnsafeMutableRawPointer, UnsafeMutableRawPointer) throws -> R) rethrows -> R {
+        try callLock.withLock { _ in try body(module.entry, arena) }
+    }
+
     /// Runs the compiled code on `inputs` (one per parameter, of the parameter's type) and
     /// returns new tensors holding the results.
     public func run(_ inputs: [HostTensor]) throws(KilnError) -> [HostTensor] {

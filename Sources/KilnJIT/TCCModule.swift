@@ -24,6 +24,11 @@ final class TCCModule: @unchecked Sendable {
         tccLock.withLock { _ in tcc_delete(state) }
     }
 
+    /// The address of the global symbol `name` of the compiled unit, or nil.
+    func symbol(_ name: String) -> UnsafeMutableRawPointer? {
+        tccLock.withLock { _ in tcc_get_symbol(state, name) }
+    }
+
     /// Compiles `source` (a whole translation unit, named `fileName` in messages) with
     /// `-nostdlib -Werror`, binds every name of `symbols` to its address, and relocates the code.
     /// A compile or link error is a `KilnError` with tcc's message and the offending source line.

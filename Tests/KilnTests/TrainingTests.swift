@@ -24,9 +24,9 @@ import KilnRuntime
     private func compareModes(steps: Int = 3, make: () throws -> any Kiln.Module, optimizer: () -> any Optimizer,
                               x: HostTensor, y: HostTensor, loss: @escaping LossFunction) throws -> Double {
         let eagerModel = try make(), tracedModel = try make()
-        let eager = try Trainer(model: eagerModel, loss: loss, optimizer: optimizer())
-        let traced = try Trainer.interpreted(model: tracedModel, loss: loss, optimizer: optimizer(),
-                                             inputType: x.type, labelType: y.type)
+        let eager = try Trainer(model: eagerModel, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type, mode: .eager)
+        let traced = try Trainer(model: tracedModel, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type,
+                                 mode: .interpreted)
         var worst = 0.0
         for _ in 0..<steps {
             let a = try eager.step(x, y), b = try traced.step(x, y)
@@ -106,8 +106,8 @@ import KilnRuntime
         }
         let a = try make(), b = try make()
         let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
-        let compiled = try Trainer.compiled(model: a, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type)
-        let interpreted = try Trainer.interpreted(model: b, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type)
+        let compiled = try Trainer(model: a, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type)
+        let interpreted = try Trainer(model: b, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type, mode: .interpreted)
         var worst = 0.0
         for _ in 0..<4 {
             let l1 = try compiled.step(x, y), l2 = try interpreted.step(x, y)
@@ -120,12 +120,40 @@ import KilnRuntime
         #expect(worst <= Self.tolerance, "\(name): \(worst)")
     }
 
+    /// The C epoch loop (batches gathered by a permutation, double-buffered parameters) gives the
+    /// same parameters as calling the compiled step from Swift batch by batch.
+    @Test func compiledEpochLoopMatchesSteppingFromSwift() throws {
+        let x = try batch([24, 5], seed: 11), y = try labels(24, classes: 3, seed: 12)
+        let order: [Int64] = (0..<24).map { Int64(($0 * 7) % 24) }
+        let make = { Sequential(try Linear(5, 6, seed: 1), Dropout(rate: 0.2, seed: 4), Activation(relu), try Linear(6, 3, seed: 2)) }
+        let a = try make(), b = try make()
+        let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
+        let batchType = TensorType(.f32, [4, 5]), labelType = TensorType(.i32, [4])
+        let looped = try Trainer(model: a, loss: loss, optimizer: Adam(lr: 0.01), inputType: batchType, labelType: labelType)
+        let stepped = try Trainer(model: b, loss: loss, optimizer: Adam(lr: 0.01), inputType: batchType, labelType: labelType)
+        var loopLosses: [Double] = []
+        let done = try looped.train(inputs: x, labels: y, order: order, batchSize: 4, steps: 6) { _, l in loopLosses.append(l); return false }
+        #expect(done == 6 && looped.stepCount == 6)
+        var stepLosses: [Double] = []
+        let xb = try HostTensor(zeros: batchType), yb = try HostTensor(zeros: labelType)
+        for s in 0..<6 {
+            try gatherRows(x, order[(4 * s)..<(4 * s + 4)], into: xb)
+            try gatherRows(y, order[(4 * s)..<(4 * s + 4)], into: yb)
+            stepLosses.append(try stepped.step(xb, yb))
+        }
+        #expect(loopLosses == stepLosses)
+        for (p, q) in zip(a.parameters, b.parameters) { #expect(p.value.doubles == q.value.doubles) }
+        // A second call continues from the updated parameters and step count; stopping early works.
+        let stopped = try looped.train(inputs: x, labels: y, order: order, batchSize: 4, steps: 6) { done, _ in done == 2 }
+        #expect(stopped == 2 && looped.stepCount == 8)
+    }
+
     @Test func embeddingBatchNormAndDropoutTrain() throws {
         let model = Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), Dropout(rate: 0.5, seed: 2),
                                try Linear(8, 1, seed: 3))
         let ids = try HostTensor(TensorType(.i32, [4, 2]), doubles: [1, 2, 3, 4, 5, 6, 7, 8])
-        let traced = try Trainer.interpreted(model: model, loss: { try binaryCrossEntropy(logits: $0, targets: $1) },
-                                             optimizer: Adam(lr: 0.05), inputType: ids.type, labelType: TensorType(.f32, [4, 1]))
+        let traced = try Trainer(model: model, loss: { try binaryCrossEntropy(logits: $0, targets: $1) },
+                                 optimizer: Adam(lr: 0.05), inputType: ids.type, labelType: TensorType(.f32, [4, 1]), mode: .interpreted)
         let targets = try HostTensor(TensorType(.f32, [4, 1]), doubles: [0, 1, 0, 1])
         let first = try traced.step(ids, targets)
         var last = first
@@ -135,8 +163,9 @@ import KilnRuntime
 
     @Test func eagerTrainingReducesTheLoss() throws {
         let model = Sequential(try Linear(2, 8, seed: 1), Activation(relu), try Linear(8, 1, seed: 2))
-        let trainer = try Trainer(model: model, loss: { try mse($0, $1) }, optimizer: Adam(lr: 0.05))
         let x = try batch([16, 2], seed: 9)
+        let trainer = try Trainer(model: model, loss: { try mse($0, $1) }, optimizer: Adam(lr: 0.05), inputType: x.type,
+                                  labelType: TensorType(.f32, [16, 1]), mode: .eager)
         let y = try HostTensor(TensorType(.f32, [16, 1]), doubles: (0..<16).map { x[2 * $0].asDouble - 2 * x[2 * $0 + 1].asDouble })
         let first = try trainer.step(x, y)
         var last = first
