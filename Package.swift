@@ -16,11 +16,12 @@ let package = Package(
         .systemLibrary(name: "CTCC", path: "Sources/CTCC"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "KilnIR"),
         .target(name: "KilnRuntime", dependencies: ["KilnIR", "CBLAS"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
-        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff", "CZlib"]),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime", "KilnAutodiff",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -29,7 +30,7 @@ let package = Package(
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
-        .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime"]),
+        .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )
