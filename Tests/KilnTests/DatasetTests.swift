@@ -116,6 +116,11 @@ struct IDXTests {
             ("unknown code", [0, 0, 0x0A, 1, 0, 0, 0, 1, 5], "unsupported IDX type code 0A"),
             ("truncated dims", [0, 0, 8, 2, 0, 0, 0, 2, 0, 0], "truncated: 8 bytes expected for the 2 dimensions, only 6 remain"),
             ("truncated data", [0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3], "truncated: the dimensions [2, 2] need 4 bytes of data, the file holds 3"),
+            ("dims beyond the file", [0, 0, 8, 2, 0, 1, 0, 0, 0, 1, 0, 0], "the dimensions [65536, 65536] need 4294967296 bytes of data, the file holds 0"),
+            // gzip header, a stored deflate block of 12 bytes (the IDX header), CRC-32 and size.
+            ("dims beyond the gzip file", [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 0xFF, 1, 12, 0, 0xF3, 0xFF]
+                + [0, 0, 8, 2, 0, 1, 0, 0, 0, 1, 0, 0] + [158, 207, 65, 225, 12, 0, 0, 0],
+             "the dimensions [65536, 65536] need 4294967296 bytes of data, more than a gzip file of 35 bytes can hold"),
             ("extra data", [0, 0, 8, 1, 0, 0, 0, 2, 1, 2, 3], "more data than the dimensions [2] describe"),
             ("huge dim", [0, 0, 8, 1, 0xFF, 0xFF, 0xFF, 0xFF], "dimensions [4294967295] are not supported: dimension 4294967295 exceeds"),
             ("too many elements", [0, 0, 8, 3] + [0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0], "has more than 17179869184 elements"),

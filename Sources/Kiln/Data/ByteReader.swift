@@ -17,6 +17,8 @@ final class ByteReader {
     /// The inflate state, for gzip files only.
     private var stream: UnsafeMutablePointer<z_stream>?
     private var streamEnded = false
+    /// The size of a regular file, nil for other files (pipes, devices).
+    let fileSize: Int?
 
     /// The default number of bytes read from the file at a time.
     static let chunkSize = 1 << 16
@@ -28,6 +30,9 @@ final class ByteReader {
         }
         self.file = file
         input = .allocate(byteCount: max(2, chunkSize), alignment: 16)  // the first chunk holds the gzip magic
+        var status = stat()
+        let isRegular = fstat(fileno(file), &status) == 0 && status.st_mode & S_IFMT == S_IFREG
+        fileSize = isRegular ? Int(status.st_size) : nil
         try refill()
         guard input[pending].starts(with: [0x1F, 0x8B]) else { return }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -41,6 +46,15 @@ final class ByteReader {
     /// Whether the file is gzip-compressed.
     var isGzip: Bool { stream != nil }
 
+    /// An upper bound of the bytes all `read`s together return, known before reading them, so that
+    /// a header promising more data than the file can hold is caught before allocating for it:
+    /// the file's size, or 1032 times it for gzip (deflate's largest compression ratio).
+    var maxDataBytes: Int {
+        guard let fileSize else { return .max }
+        let (bound, overflow) = fileSize.multipliedReportingOverflow(by: isGzip ? 1032 : 1)
+        return overflow ? .max : bound
+    }
+
     deinit {
         if let stream {
             inflateEnd(stream)
@@ -50,7 +64,8 @@ final class ByteReader {
         fclose(file)
     }
 
-    private func failure(_ problem: String) -> KilnError { KilnError("\(path): \(problem)") }
+    /// An error about this file.
+    func failure(_ problem: String) -> KilnError { KilnError("\(path): \(problem)") }
 
     /// Reads the next chunk of the file into `input` when it is used up.
     private func refill() throws(KilnError) {

@@ -49,13 +49,12 @@ struct IDXFile {
     let element: IDXElement
     let shape: [Int]
 
-    var path: String { reader.path }
-
-    func failure(_ problem: String) -> KilnError { KilnError("\(path): \(problem)") }
+    /// An error about this file.
+    func failure(_ problem: String) -> KilnError { reader.failure(problem) }
 
     init(path: String) throws(KilnError) {
         reader = try ByteReader(path: path)
-        func fail(_ problem: String) -> KilnError { KilnError("\(path): \(problem)") }
+        let fail = reader.failure
         let magic = try reader.readBytes(4, what: "the IDX magic")
         guard magic[0] == 0, magic[1] == 0 else {
             throw fail("not an IDX file: the magic \(hex(magic)) does not start with 00 00")
@@ -70,6 +69,11 @@ struct IDXFile {
             try checkLimits(TensorType(element.naturalDType, shape))
         } catch {
             throw fail("dimensions \(shape) are not supported: \(error.message)")
+        }
+        let dataBytes = shape.reduce(1, *) * element.byteSize
+        guard 4 + dims.count + dataBytes <= reader.maxDataBytes else {
+            let holds = reader.isGzip ? "more than a gzip file of \(reader.fileSize ?? 0) bytes can hold" : "the file holds \(reader.maxDataBytes - 4 - dims.count)"
+            throw fail("truncated: the dimensions \(shape) need \(dataBytes) bytes of data, \(holds)")
         }
         (self.element, self.shape) = (element, shape)
     }

@@ -100,3 +100,11 @@ names = [name for name, _ in tensors]
 write("safetensors/python_sorted_header.safetensors", safetensors_bytes(tensors, metadata, sorted(names), True))
 # Header keys in data order and UTF-8 text: what Kiln writes, byte for byte.
 write("safetensors/python_data_order.safetensors", safetensors_bytes(tensors, metadata, names, False))
+
+# The same tensors written by the reference implementation, when the safetensors package is installed.
+try:
+    from safetensors.numpy import save_file
+except ImportError:
+    print("safetensors is not installed: keeping safetensors/reference_library.safetensors as it is")
+else:
+    save_file(dict(tensors), "safetensors/reference_library.safetensors", metadata=metadata)
