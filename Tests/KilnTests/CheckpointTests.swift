@@ -57,7 +57,7 @@ struct CheckpointTests {
 
     @Test("save and load a file holding every dtype, with metadata")
     func fileRoundTrip() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/model.safetensors"
         let tensors = try DType.allCases.map { ("layers.\($0.rawValue)", try sampleTensor($0, [2, 3])) }
@@ -103,7 +103,7 @@ struct CheckpointTests {
 
     @Test("writes are atomic: no temporary file is left, a failed write leaves the old file")
     func atomicity() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/ckpt.safetensors"
         try saveCheckpoint([("a", try sampleTensor(.f32, [3]))], path: path)
@@ -112,15 +112,15 @@ struct CheckpointTests {
         let saved = try bytes(path)
         #expect(try loadCheckpoint(path: path).tensors.keys.sorted() == ["b"])
 
-        let duplicate = thrownError { try saveCheckpoint([("a", try sampleTensor(.f32, [1])), ("a", try sampleTensor(.f32, [1]))], path: path) }
+        let duplicate = caughtKilnError { try saveCheckpoint([("a", try sampleTensor(.f32, [1])), ("a", try sampleTensor(.f32, [1]))], path: path) }
         #expect(duplicate?.message == "cannot save tensor 'a': the name is used twice")
-        #expect(thrownError { try saveCheckpoint([("__metadata__", try sampleTensor(.f32, [1]))], path: path) }?.message.contains("reserved") == true)
+        #expect(caughtKilnError { try saveCheckpoint([("__metadata__", try sampleTensor(.f32, [1]))], path: path) }?.message.contains("reserved") == true)
         let missing = directory + "/no/such/dir/ckpt.safetensors"
-        #expect(thrownError { try saveCheckpoint([("a", try sampleTensor(.f32, [1]))], path: missing) }?.message.contains("cannot write '\(missing)'") == true)
+        #expect(caughtKilnError { try saveCheckpoint([("a", try sampleTensor(.f32, [1]))], path: missing) }?.message.contains("cannot write '\(missing)'") == true)
         // Renaming over a directory fails after the temporary file was written: it is removed.
         let occupied = directory + "/occupied"
         try FileManager.default.createDirectory(atPath: occupied + "/inner", withIntermediateDirectories: true)
-        #expect(thrownError { try saveCheckpoint([("a", try sampleTensor(.f32, [1]))], path: occupied) }?.message.contains("renaming") == true)
+        #expect(caughtKilnError { try saveCheckpoint([("a", try sampleTensor(.f32, [1]))], path: occupied) }?.message.contains("renaming") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["ckpt.safetensors", "occupied"])
         #expect(try bytes(path) == saved)
     }
@@ -165,11 +165,11 @@ struct CheckpointTests {
     @Test("malformed files give errors naming the file and the problem")
     func malformedFiles() {
         for (name, file, problem) in Self.malformed {
-            let error = thrownError { try decodeSafetensors(file, source: "f.safetensors") }
+            let error = caughtKilnError { try decodeSafetensors(file, source: "f.safetensors") }
             #expect(error?.message.hasPrefix("f.safetensors: ") == true, "\(name): \(String(describing: error))")
             #expect(error?.message.contains(problem) == true, "\(name): \(String(describing: error))")
         }
-        #expect(thrownError { try loadCheckpoint(path: "/nonexistent/x.safetensors") }?.message.contains("cannot open '/nonexistent/x.safetensors'") == true)
+        #expect(caughtKilnError { try loadCheckpoint(path: "/nonexistent/x.safetensors") }?.message.contains("cannot open '/nonexistent/x.safetensors'") == true)
     }
 }
 
@@ -215,7 +215,7 @@ struct JSONTests {
             ([], "unexpected end of JSON"),
         ]
         for (text, problem) in cases {
-            let error = thrownError { try JSON.parse(text) }
+            let error = caughtKilnError { try JSON.parse(text) }
             #expect(error?.message.contains(problem) == true, "\(String(decoding: text, as: UTF8.self)): \(String(describing: error))")
         }
     }
@@ -229,7 +229,7 @@ struct ModuleCheckpointTests {
 
     @Test("save and load restore every parameter by name")
     func roundTrip() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/model.safetensors"
         let source = try model(seed: 1), target = try model(seed: 10)
@@ -247,13 +247,13 @@ struct ModuleCheckpointTests {
 
     @Test("a checkpoint of another architecture is rejected with every mismatch, and nothing changes")
     func mismatches() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/model.safetensors"
         try model(seed: 1).save(to: path)
         let wider = try model(seed: 5, hidden: 6)
         let before = wider.parameters.map(\.value.doubles)
-        let error = thrownError { try wider.load(from: path) }
+        let error = caughtKilnError { try wider.load(from: path) }
         #expect(error?.message.hasPrefix("checkpoint '\(path)' does not fit the model (nothing was loaded):") == true)
         for problem in ["layers.0.weight: the file has f32[4,3], the model needs f32[4,6]",
                         "layers.0.bias: the file has f32[3], the model needs f32[6]",
@@ -264,10 +264,10 @@ struct ModuleCheckpointTests {
         #expect(wider.parameters.map(\.value.doubles) == before)
 
         let deeper = Sequential(try Linear(4, 3, seed: 1), Activation(relu), try Linear(3, 2, seed: 2), try Linear(2, 2, seed: 3))
-        let missing = thrownError { try deeper.load(from: path) }
+        let missing = caughtKilnError { try deeper.load(from: path) }
         #expect(missing?.message.contains("missing layers.3.weight (f32[2,2])") == true && missing?.message.contains("missing layers.3.bias (f32[2])") == true)
         let shallower = Sequential(try Linear(4, 3, seed: 1))
-        let unexpected = thrownError { try shallower.load(from: path) }
+        let unexpected = caughtKilnError { try shallower.load(from: path) }
         #expect(unexpected?.message.contains("unexpected layers.2.weight (f32[3,2]), which the model does not have") == true)
     }
 }

@@ -9,14 +9,14 @@ private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 private func fixture(_ name: String) -> String { fixtures.appendingPathComponent(name).path }
 
 /// A fresh empty directory for files a test writes.
-func temporaryDirectory() throws -> String {
+func makeTemporaryDirectory() throws -> String {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url.path
 }
 
 /// The `KilnError` `body` throws, or nil (also when it throws another error).
-func thrownError<T>(_ body: () throws -> T) -> KilnError? {
+func caughtKilnError<T>(_ body: () throws -> T) -> KilnError? {
     do {
         _ = try body()
         return nil
@@ -64,8 +64,8 @@ struct IDXTests {
 
     @Test("float files do not read as integers, and nothing reads as bool")
     func conversions() throws {
-        #expect(thrownError { try readIDX(path: fixture("idx/f32_2x2.idx"), as: .i32) }?.message.contains("cannot read IDX f32 elements as i32") == true)
-        #expect(thrownError { try readIDX(path: fixture("idx/u8_scalar.idx"), as: .bool) }?.message.contains("as bool") == true)
+        #expect(caughtKilnError { try readIDX(path: fixture("idx/f32_2x2.idx"), as: .i32) }?.message.contains("cannot read IDX f32 elements as i32") == true)
+        #expect(caughtKilnError { try readIDX(path: fixture("idx/u8_scalar.idx"), as: .bool) }?.message.contains("as bool") == true)
         #expect(try readIDX(path: fixture("idx/f32_2x2.idx"), as: .f64).doubles == [1.5, -0.25, Double(Float(3e38)), -7])
     }
 
@@ -99,7 +99,7 @@ struct IDXTests {
           arguments: [("idx/truncated.idx.gz", "truncated gzip stream"), ("idx/corrupt.idx.gz", "corrupt gzip stream (invalid block type)"),
                       ("idx/bad_crc.idx.gz", "corrupt gzip stream (incorrect data check)")])
     func brokenGzip(name: String, problem: String) {
-        let error = thrownError { try readIDX(path: fixture(name)) }
+        let error = caughtKilnError { try readIDX(path: fixture(name)) }
         #expect(error?.message.contains(fixture(name)) == true)
         #expect(error?.message.contains(problem) == true, "\(String(describing: error))")
     }
@@ -107,7 +107,7 @@ struct IDXTests {
     /// Malformed files written by hand: each gives an error naming the file and the problem.
     @Test("malformed IDX files")
     func malformed() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let cases: [(String, [UInt8], String)] = [
             ("empty", [], "truncated: 4 bytes expected for the IDX magic, only 0 remain"),
@@ -129,13 +129,13 @@ struct IDXTests {
         for (name, content, problem) in cases {
             let path = directory + "/" + name.replacingOccurrences(of: " ", with: "_") + ".idx"
             try Data(content).write(to: URL(fileURLWithPath: path))
-            let error = thrownError { try readIDX(path: path) }
+            let error = caughtKilnError { try readIDX(path: path) }
             #expect(error?.message.hasPrefix(path + ": ") == true, "\(name): \(String(describing: error))")
             #expect(error?.message.contains(problem) == true, "\(name): \(String(describing: error))")
         }
         let missing = directory + "/missing.idx"
-        #expect(thrownError { try readIDX(path: missing) }?.message == "cannot open '\(missing)': No such file or directory")
-        #expect(thrownError { try readIDX(path: directory) }?.message.contains("Is a directory") == true)
+        #expect(caughtKilnError { try readIDX(path: missing) }?.message == "cannot open '\(missing)': No such file or directory")
+        #expect(caughtKilnError { try readIDX(path: directory) }?.message.contains("Is a directory") == true)
     }
 }
 
@@ -163,20 +163,20 @@ struct FashionMNISTTests {
 
     @Test("a missing directory or file names it and the fix")
     func missingFiles() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let fix = "apt-get install dataset-fashion-mnist"
-        let noDirectory = thrownError { try FashionMNIST.load(directory: directory + "/nowhere") }
+        let noDirectory = caughtKilnError { try FashionMNIST.load(directory: directory + "/nowhere") }
         #expect(noDirectory?.message.contains("the directory '\(directory)/nowhere' does not exist") == true)
         #expect(noDirectory?.message.contains(fix) == true && noDirectory?.message.contains("--data DIR") == true)
-        let noFile = thrownError { try FashionMNIST.load(directory: directory) }
+        let noFile = caughtKilnError { try FashionMNIST.load(directory: directory) }
         #expect(noFile?.message.contains("'\(directory)' has no train-images-idx3-ubyte.gz (nor train-images-idx3-ubyte)") == true)
         #expect(noFile?.message.contains(fix) == true)
     }
 
     @Test("files of the wrong kind are rejected")
     func wrongFiles() throws {
-        let directory = try temporaryDirectory()
+        let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let names = ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
         for name in names {
@@ -184,14 +184,14 @@ struct FashionMNISTTests {
         }
         // Test labels: 4 u8 labels, one of them 10 (not a class).
         try Data([0, 0, 8, 1, 0, 0, 0, 4, 9, 2, 10, 1]).write(to: URL(fileURLWithPath: directory + "/t10k-labels-idx1-ubyte"))
-        #expect(thrownError { try FashionMNIST.load(directory: directory) }?.message.contains("label 10 of example 2 is not a class index 0...9") == true)
+        #expect(caughtKilnError { try FashionMNIST.load(directory: directory) }?.message.contains("label 10 of example 2 is not a class index 0...9") == true)
         // Test labels: 3 instead of 4.
         try Data([0, 0, 8, 1, 0, 0, 0, 3, 9, 2, 1]).write(to: URL(fileURLWithPath: directory + "/t10k-labels-idx1-ubyte"))
-        #expect(thrownError { try FashionMNIST.load(directory: directory) }?.message.contains("expected 4 u8 labels (shape [4])") == true)
+        #expect(caughtKilnError { try FashionMNIST.load(directory: directory) }?.message.contains("expected 4 u8 labels (shape [4])") == true)
         // Test images: u8 [4, 2, 2] instead of [4, 28, 28].
         try Data([0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 2] + [UInt8](repeating: 1, count: 16))
             .write(to: URL(fileURLWithPath: directory + "/t10k-images-idx3-ubyte"))
-        #expect(thrownError { try FashionMNIST.load(directory: directory) }?.message.contains("expected u8 images of shape [N, 28, 28], got u8 [4, 2, 2]") == true)
+        #expect(caughtKilnError { try FashionMNIST.load(directory: directory) }?.message.contains("expected u8 images of shape [N, 28, 28], got u8 [4, 2, 2]") == true)
     }
 
     static let realDataPresent = FileManager.default.fileExists(atPath: FashionMNIST.defaultDirectory + "/train-images-idx3-ubyte.gz")
@@ -261,9 +261,9 @@ struct BatchingTests {
 
     @Test("a dataset needs matching first dimensions")
     func datasetShapes() throws {
-        let error = thrownError { try Dataset(inputs: HostTensor(zeros: TensorType(.f32, [4, 2])), labels: HostTensor(zeros: TensorType(.i32, [3]))) }
+        let error = caughtKilnError { try Dataset(inputs: HostTensor(zeros: TensorType(.f32, [4, 2])), labels: HostTensor(zeros: TensorType(.i32, [3]))) }
         #expect(error?.message.contains("same first dimension") == true)
-        #expect(thrownError { try Dataset(inputs: HostTensor(zeros: TensorType(.f32, [])), labels: HostTensor(zeros: TensorType(.i32, []))) } != nil)
+        #expect(caughtKilnError { try Dataset(inputs: HostTensor(zeros: TensorType(.f32, [])), labels: HostTensor(zeros: TensorType(.i32, []))) } != nil)
     }
 
     @Test("rows, prefix and split copy the right examples")
@@ -277,8 +277,8 @@ struct BatchingTests {
         #expect(middle.inputs.type == TensorType(.f32, [2, 3]))
         #expect(holds(middle.inputs, middle.labels, row: 0, example: 4) && holds(middle.inputs, middle.labels, row: 1, example: 5))
         #expect(try data.prefix(3).count == 3 && data.prefix(99).count == 10 && data.prefix(-1).count == 0)
-        #expect(thrownError { try data.split(at: 11) }?.message == "cannot split a dataset of 10 examples at 11")
-        #expect(thrownError { try data.rows(8..<11) } != nil)
+        #expect(caughtKilnError { try data.split(at: 11) }?.message == "cannot split a dataset of 10 examples at 11")
+        #expect(caughtKilnError { try data.rows(8..<11) } != nil)
     }
 
     @Test("copyRows checks indices and targets")
@@ -287,13 +287,13 @@ struct BatchingTests {
         let inputs = try HostTensor(zeros: TensorType(.f32, [2, 3])), labels = try HostTensor(zeros: TensorType(.i32, [2]))
         try data.copyRows([4, 0], into: inputs, labels: labels)
         #expect(holds(inputs, labels, row: 0, example: 4) && holds(inputs, labels, row: 1, example: 0))
-        #expect(thrownError { try data.copyRows([5], into: inputs, labels: labels) }?.message == "example index 5 is out of range for a dataset of 5 examples")
-        #expect(thrownError { try data.copyRows([-1], into: inputs, labels: labels) } != nil)
-        #expect(thrownError { try data.copyRows([0, 1, 2], into: inputs, labels: labels) }?.message.contains("at least 3 rows") == true)
+        #expect(caughtKilnError { try data.copyRows([5], into: inputs, labels: labels) }?.message == "example index 5 is out of range for a dataset of 5 examples")
+        #expect(caughtKilnError { try data.copyRows([-1], into: inputs, labels: labels) } != nil)
+        #expect(caughtKilnError { try data.copyRows([0, 1, 2], into: inputs, labels: labels) }?.message.contains("at least 3 rows") == true)
         let wrongDType = try HostTensor(zeros: TensorType(.f64, [2, 3]))
-        #expect(thrownError { try data.copyRows([0], into: wrongDType, labels: labels) } != nil)
+        #expect(caughtKilnError { try data.copyRows([0], into: wrongDType, labels: labels) } != nil)
         let wrongRow = try HostTensor(zeros: TensorType(.f32, [2, 4]))
-        #expect(thrownError { try data.copyRows([0], into: wrongRow, labels: labels) } != nil)
+        #expect(caughtKilnError { try data.copyRows([0], into: wrongRow, labels: labels) } != nil)
     }
 
     @Test("an epoch of batches copies the examples in order into the same tensors; the partial batch is dropped")
@@ -310,8 +310,8 @@ struct BatchingTests {
             #expect(x.type == loader.inputType)
             #expect((0..<4).allSatisfy { holds(x, y, row: $0, example: order[4 * b + $0]) })
         }
-        #expect(thrownError { try loader.batch(2, of: order) }?.message == "batch 2 is out of range: an epoch has 2 batches")
-        #expect(thrownError { try loader.batch(0, of: [0, 1]) } != nil)
+        #expect(caughtKilnError { try loader.batch(2, of: order) }?.message == "batch 2 is out of range: an epoch has 2 batches")
+        #expect(caughtKilnError { try loader.batch(0, of: [0, 1]) } != nil)
     }
 
     @Test("keeping the last partial batch, without shuffling, with a reshaped input row")
@@ -327,8 +327,8 @@ struct BatchingTests {
         #expect(try loader.batch(2, of: order).inputs === x)
         let exact = try DataLoader(try numberedDataset(8), batchSize: 4, dropLast: false)
         #expect(exact.batchCount == 2)
-        #expect(thrownError { try DataLoader(data, batchSize: 0) }?.message == "batch size must be at least 1, got 0")
-        #expect(thrownError { try DataLoader(data, batchSize: 2, inputRowShape: [2, 2]) }?.message.contains("does not hold the 3 elements") == true)
-        #expect(thrownError { try DataLoader(data, batchSize: 2, inputRowShape: [-3, -1]) } != nil)
+        #expect(caughtKilnError { try DataLoader(data, batchSize: 0) }?.message == "batch size must be at least 1, got 0")
+        #expect(caughtKilnError { try DataLoader(data, batchSize: 2, inputRowShape: [2, 2]) }?.message.contains("does not hold the 3 elements") == true)
+        #expect(caughtKilnError { try DataLoader(data, batchSize: 2, inputRowShape: [-3, -1]) } != nil)
     }
 }
