@@ -1,0 +1,40 @@
+import KilnIR
+import KilnRuntime
+
+extension Module {
+    /// Saves every parameter, named by its `namedParameters` path (e.g. `layers.0.weight`), to a
+    /// safetensors file at `path`, atomically.
+    public func save(to path: String, metadata: [String: String] = [:]) throws(KilnError) {
+        try saveCheckpoint(namedParameters.map { ($0.0, $0.1.value) }, metadata: metadata, path: path)
+    }
+
+    /// Loads the parameters saved by `save(to:)` (or any safetensors file with the same names,
+    /// dtypes and shapes) into this module's parameter storage, and returns the file's metadata.
+    ///
+    /// Every parameter must be in the file with its dtype and shape, and the file must hold no
+    /// other tensor; otherwise the error lists every mismatch and no parameter is modified.
+    @discardableResult
+    public func load(from path: String) throws(KilnError) -> [String: String] {
+        let (tensors, metadata) = try loadCheckpoint(path: path)
+        let named = namedParameters
+        var problems: [String] = []
+        for (name, p) in named {
+            guard let t = tensors[name] else {
+                problems.append("missing \(name) (\(p.type))")
+                continue
+            }
+            if t.type != p.type { problems.append("\(name): the file has \(t.type), the model needs \(p.type)") }
+        }
+        let expected = Set(named.map(\.0))
+        for (name, t) in tensors.sorted(by: { $0.key < $1.key }) where !expected.contains(name) {
+            problems.append("unexpected \(name) (\(t.type)), which the model does not have")
+        }
+        guard problems.isEmpty else {
+            throw KilnError("checkpoint '\(path)' does not fit the model (nothing was loaded):\n  " + problems.joined(separator: "\n  "))
+        }
+        for (name, p) in named {
+            if let t = tensors[name] { try copy(t, into: p.value) }
+        }
+        return metadata
+    }
+}
