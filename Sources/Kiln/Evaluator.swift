@@ -23,27 +23,21 @@ public final class Evaluator {
         (self.model, self.loss, self.mode) = (model, loss, mode)
     }
 
-    /// Loss and accuracy over `(inputs, labels)` in batches of at most `batchSize` rows.
-    public func evaluate(inputs: HostTensor, labels: HostTensor, batchSize: Int = 1000) throws -> Evaluation {
-        let n = inputs.type.shape.first ?? 0
-        guard n > 0, labels.type.shape.first == n else {
-            throw KilnError("evaluate needs inputs and labels with the same, non-zero number of rows, got \(inputs.type) and \(labels.type)")
-        }
-        var lossSum = 0.0, correct = 0.0, classifies = true
-        var start = 0
-        while start < n {
-            let size = min(batchSize, n - start)
-            let rows = (Int64(start)..<Int64(start + size)).map { $0 }[...]
-            let x = try HostTensor(zeros: inputs.type.with(shape: [size] + inputs.type.shape.dropFirst()))
-            let y = try HostTensor(zeros: labels.type.with(shape: [size] + labels.type.shape.dropFirst()))
-            try gatherRows(inputs, rows, into: x)
-            try gatherRows(labels, rows, into: y)
+    /// Loss and accuracy over every example of `loader` (use one without `dropLast`, and without
+    /// shuffling, to see each example once).
+    public func evaluate(_ loader: DataLoader) throws -> Evaluation {
+        let order = loader.order(epoch: 0)
+        var lossSum = 0.0, correct = 0.0, classifies = true, seen = 0
+        for b in 0..<loader.batchCount {
+            let (x, y) = try loader.batch(b, of: order)
+            let size = x.type.shape.first ?? 0
             let results = try run(x, y)
             lossSum += results[0][0].asDouble * Double(size)
             if results.count > 1 { correct += results[1][0].asDouble } else { classifies = false }
-            start += size
+            seen += size
         }
-        return Evaluation(loss: lossSum / Double(n), accuracy: classifies ? correct / Double(n) : nil)
+        guard seen > 0 else { throw KilnError("evaluate needs at least one example") }
+        return Evaluation(loss: lossSum / Double(seen), accuracy: classifies ? correct / Double(seen) : nil)
     }
 
     /// (mean loss, number correct) of one batch.

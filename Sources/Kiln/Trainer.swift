@@ -67,30 +67,29 @@ public final class Trainer {
         }
     }
 
-    /// Trains on `steps` batches of `batchSize` rows of `(inputs, labels)` taken in `order` (row
-    /// indices, e.g. a shuffled permutation). `observe(done, loss)` is called after every step; it
-    /// returns true to stop early. Returns the number of steps done.
+    /// Trains one epoch: every batch of `loader` in its order for `epoch`. `observe(done, loss)`
+    /// is called after every step; it returns true to stop early. Compiled trainers run the whole
+    /// epoch in a C loop. Returns the number of steps done.
     @discardableResult
-    public func train(inputs: HostTensor, labels: HostTensor, order: [Int64], batchSize: Int, steps: Int,
-                      observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {
+    public func trainEpoch(_ loader: DataLoader, epoch: Int,
+                           observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {
+        let order = loader.order(epoch: epoch)
+        let steps = loader.dataset.count / loader.batchSize
         if let compiledStep {
-            return try compiledLoop(compiledStep, inputs, labels, order, batchSize, steps, observe)
+            return try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, observe)
         }
-        let x = try HostTensor(zeros: inputs.type.with(shape: [batchSize] + inputs.type.shape.dropFirst()))
-        let y = try HostTensor(zeros: labels.type.with(shape: [batchSize] + labels.type.shape.dropFirst()))
-        for s in 0..<steps {
-            try gatherRows(inputs, order[(s * batchSize)..<((s + 1) * batchSize)], into: x)
-            try gatherRows(labels, order[(s * batchSize)..<((s + 1) * batchSize)], into: y)
-            if observe(s + 1, try step(x, y)) { return s + 1 }
+        for b in 0..<steps {
+            let (x, y) = try loader.batch(b, of: order)
+            if observe(b + 1, try step(x, y)) { return b + 1 }
         }
         return steps
     }
 
-    private func compiledLoop(_ compiled: CompiledTrainingStep, _ inputs: HostTensor, _ labels: HostTensor, _ order: [Int64],
+    private func compiledLoop(_ compiled: CompiledTrainingStep, _ data: Dataset, _ order: [Int64],
                               _ batchSize: Int, _ steps: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> Int {
         var current = parameters.map(\.value) + states.flatMap { $0 }
         if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
-        let done = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: inputs, labels: labels, permutation: order,
+        let done = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: data.inputs, labels: data.labels, permutation: order,
                                     batchSize: batchSize, steps: steps, firstStep: stepCount + 1, every: 1,
                                     parameters: &current, spare: &spare, observe: observe)
         stepCount += done
@@ -136,16 +135,4 @@ public final class Trainer {
 func copy(_ source: HostTensor, into target: HostTensor) throws(KilnError) {
     guard source.type == target.type else { throw KilnError("cannot copy \(source.type) into \(target.type)") }
     target.data.copyMemory(from: source.data, byteCount: target.type.byteCount)
-}
-
-/// Copies rows `rows` of `source` (along axis 0) into consecutive rows of `target`.
-func gatherRows(_ source: HostTensor, _ rows: ArraySlice<Int64>, into target: HostTensor) throws(KilnError) {
-    let rowBytes = source.type.byteCount / max(source.type.shape.first ?? 1, 1)
-    guard rows.count * rowBytes == target.type.byteCount, source.type.dtype == target.type.dtype else {
-        throw KilnError("cannot copy \(rows.count) rows of \(source.type) into \(target.type)")
-    }
-    for (k, r) in rows.enumerated() {
-        guard r >= 0, Int(r) < (source.type.shape.first ?? 0) else { throw KilnError("row \(r) is outside \(source.type)") }
-        (target.data + k * rowBytes).copyMemory(from: source.data + Int(r) * rowBytes, byteCount: rowBytes)
-    }
 }

@@ -121,31 +121,46 @@ import KilnRuntime
     }
 
     /// The C epoch loop (batches gathered by a permutation, double-buffered parameters) gives the
-    /// same parameters as calling the compiled step from Swift batch by batch.
+    /// same losses and parameters as stepping the compiled function from Swift batch by batch.
     @Test func compiledEpochLoopMatchesSteppingFromSwift() throws {
-        let x = try batch([24, 5], seed: 11), y = try labels(24, classes: 3, seed: 12)
-        let order: [Int64] = (0..<24).map { Int64(($0 * 7) % 24) }
+        let data = try Dataset(inputs: try batch([26, 5], seed: 11), labels: try labels(26, classes: 3, seed: 12))
+        let loader = try DataLoader(data, batchSize: 4, seed: 5)
         let make = { Sequential(try Linear(5, 6, seed: 1), Dropout(rate: 0.2, seed: 4), Activation(relu), try Linear(6, 3, seed: 2)) }
         let a = try make(), b = try make()
         let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
-        let batchType = TensorType(.f32, [4, 5]), labelType = TensorType(.i32, [4])
-        let looped = try Trainer(model: a, loss: loss, optimizer: Adam(lr: 0.01), inputType: batchType, labelType: labelType)
-        let stepped = try Trainer(model: b, loss: loss, optimizer: Adam(lr: 0.01), inputType: batchType, labelType: labelType)
+        let looped = try Trainer(model: a, loss: loss, optimizer: Adam(lr: 0.01), inputType: loader.inputType, labelType: loader.labelType)
+        let stepped = try Trainer(model: b, loss: loss, optimizer: Adam(lr: 0.01), inputType: loader.inputType, labelType: loader.labelType)
         var loopLosses: [Double] = []
-        let done = try looped.train(inputs: x, labels: y, order: order, batchSize: 4, steps: 6) { _, l in loopLosses.append(l); return false }
-        #expect(done == 6 && looped.stepCount == 6)
+        let done = try looped.trainEpoch(loader, epoch: 0) { _, l in loopLosses.append(l); return false }
+        #expect(done == 6 && looped.stepCount == 6, "26 rows in batches of 4: the last 2 are dropped")
         var stepLosses: [Double] = []
-        let xb = try HostTensor(zeros: batchType), yb = try HostTensor(zeros: labelType)
+        let order = loader.order(epoch: 0)
         for s in 0..<6 {
-            try gatherRows(x, order[(4 * s)..<(4 * s + 4)], into: xb)
-            try gatherRows(y, order[(4 * s)..<(4 * s + 4)], into: yb)
-            stepLosses.append(try stepped.step(xb, yb))
+            let (x, y) = try loader.batch(s, of: order)
+            stepLosses.append(try stepped.step(x, y))
         }
         #expect(loopLosses == stepLosses)
         for (p, q) in zip(a.parameters, b.parameters) { #expect(p.value.doubles == q.value.doubles) }
-        // A second call continues from the updated parameters and step count; stopping early works.
-        let stopped = try looped.train(inputs: x, labels: y, order: order, batchSize: 4, steps: 6) { done, _ in done == 2 }
+        // A second epoch continues from the updated parameters and step count; stopping early works.
+        let stopped = try looped.trainEpoch(loader, epoch: 1) { done, _ in done == 2 }
         #expect(stopped == 2 && looped.stepCount == 8)
+    }
+
+    @Test func evaluatorMeasuresLossAndAccuracy() throws {
+        // A linear model whose logits are the inputs: accuracy is the fraction of rows whose
+        // largest input sits at the label.
+        let identity = try Linear(3, 3, bias: false, initializer: .zeros)
+        for i in 0..<3 { identity.weight.value[i * 3 + i] = .float(1) }
+        let x = try HostTensor(TensorType(.f32, [5, 3]), doubles: [3, 1, 0, 0, 2, 1, 0, 0, 5, 1, 4, 0, 2, 0, 0])
+        let y = try HostTensor(TensorType(.i32, [5]), doubles: [0, 1, 2, 0, 0])
+        let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
+        let loader = try DataLoader(try Dataset(inputs: x, labels: y), batchSize: 2, shuffle: false, dropLast: false)
+        for mode in [ExecutionMode.compiled, .interpreted, .eager] {
+            let result = try Evaluator(model: identity, loss: loss, mode: mode).evaluate(loader)
+            #expect(result.accuracy == 0.8, "\(mode): rows 0, 1, 2 and 4 are right")
+            let expected = try crossEntropy(logits: Tensor(x), labels: Tensor(y)).item()
+            #expect(Swift.abs(result.loss - expected) < 1e-6, "\(mode): \(result.loss) vs \(expected)")
+        }
     }
 
     @Test func embeddingBatchNormAndDropoutTrain() throws {
