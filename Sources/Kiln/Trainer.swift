@@ -57,6 +57,15 @@ public final class Trainer {
         }
     }
 
+    /// Puts back optimizer state and the step count saved earlier (to resume training).
+    public func restore(states saved: [[HostTensor]], stepCount count: Int) throws(KilnError) {
+        guard saved.count == states.count, zip(saved, states).allSatisfy({ $0.map(\.type) == $1.map(\.type) }) else {
+            throw KilnError("the saved optimizer state does not fit this model and optimizer")
+        }
+        states = saved
+        stepCount = count
+    }
+
     /// One update on the batch `(x, y)`; returns the loss before the update.
     @discardableResult
     public func step(_ x: HostTensor, _ y: HostTensor) throws -> Double {

@@ -13,8 +13,9 @@ public typealias LossFunction = (_ output: Tensor, _ labels: Tensor) throws -> T
 /// `step` is the 1-based update count (for Adam's bias correction and the schedule).
 public struct TrainingStep {
     public let function: Function
-    /// The forward loss function it was differentiated from.
+    /// The forward loss function it was differentiated from, and its gradient function.
     public let lossFunction: Function
+    public let gradientFunction: Function
     /// The model's parameters, in the order of the function's parameter block.
     public let parameters: [Parameter]
     /// Whether the function takes an `rng_key` input (the model draws random numbers).
@@ -60,6 +61,7 @@ public struct TrainingStep {
         let results = [Tensor(traced: values[0], in: step)] + updated.parameters + updated.states.flatMap { $0 }
         self.function = try step.finish(returning: results)
         self.lossFunction = lossFunction
+        self.gradientFunction = gradient
         self.parameters = parameters
         self.usesRandomKey = usesRandomKey
         self.stateCount = optimizer.stateCount

@@ -7,11 +7,11 @@ import Glibc
 struct Kiln: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
-        abstract: "Check, print, run, compile, differentiate and optimize Kiln IR programs (.kir files).",
-        subcommands: [VerifyCommand.self, PrintCommand.self, RunCommand.self, GradCommand.self, OptCommand.self, EmitCCommand.self])
+        abstract: "Train models, and check, print, run, compile, differentiate and optimize Kiln IR programs (.kir files).",
+        subcommands: [VerifyCommand.self, PrintCommand.self, RunCommand.self, GradCommand.self, OptCommand.self, EmitCCommand.self, TrainCommand.self])
 
     func run() throws {
-        throw ValidationError("choose a subcommand: verify, print, run, emit-c, grad or opt")
+        throw ValidationError("choose a subcommand: train, verify, print, run, emit-c, grad or opt")
     }
 }
 

@@ -16,6 +16,14 @@ extension Module {
     @discardableResult
     public func load(from path: String) throws(KilnError) -> [String: String] {
         let (tensors, metadata) = try loadCheckpoint(path: path)
+        try assign(tensors, source: "checkpoint '\(path)'")
+        return metadata
+    }
+
+    /// Copies `tensors` (by `namedParameters` name) into the parameters. Every parameter must be
+    /// there with its dtype and shape and nothing else may be; otherwise the error lists every
+    /// mismatch and no parameter is modified.
+    func assign(_ tensors: [String: HostTensor], source: String) throws(KilnError) {
         let named = namedParameters
         var problems: [String] = []
         for (name, p) in named {
@@ -30,11 +38,10 @@ extension Module {
             problems.append("unexpected \(name) (\(t.type)), which the model does not have")
         }
         guard problems.isEmpty else {
-            throw KilnError("checkpoint '\(path)' does not fit the model (nothing was loaded):\n  " + problems.joined(separator: "\n  "))
+            throw KilnError("\(source) does not fit the model (nothing was loaded):\n  " + problems.joined(separator: "\n  "))
         }
         for (name, p) in named {
             if let t = tensors[name] { try copy(t, into: p.value) }
         }
-        return metadata
     }
 }

@@ -1,0 +1,50 @@
+import KilnIR
+import KilnRuntime
+
+// A training checkpoint is one safetensors file: the model's parameters under `model.<path>`, the
+// optimizer state under `optimizer.<path>.<k>`, and the step count in the metadata, so training
+// resumes exactly where it stopped.
+
+extension Trainer {
+    /// Saves parameters, optimizer state and step count to `path`, atomically.
+    public func saveCheckpoint(to path: String, metadata: [String: String] = [:]) throws(KilnError) {
+        var tensors: [(String, HostTensor)] = []
+        let names = Dictionary(model.namedParameters.map { (ObjectIdentifier($0.1), $0.0) }, uniquingKeysWith: { a, _ in a })
+        for (name, p) in model.namedParameters { tensors.append(("model." + name, p.value)) }
+        for (p, slots) in zip(parameters, states) {
+            guard let name = names[ObjectIdentifier(p)] else { continue }
+            for (k, t) in slots.enumerated() { tensors.append(("optimizer.\(name).\(k)", t)) }
+        }
+        var meta = metadata
+        meta["step"] = String(stepCount)
+        try Kiln.saveCheckpoint(tensors, metadata: meta, path: path)
+    }
+
+    /// Loads what `saveCheckpoint(to:)` wrote: parameters, optimizer state and step count. Returns
+    /// the metadata. On any mismatch nothing is changed and the error lists the problems.
+    @discardableResult
+    public func loadCheckpoint(from path: String) throws(KilnError) -> [String: String] {
+        let (tensors, metadata) = try Kiln.loadCheckpoint(path: path)
+        guard let step = metadata["step"].flatMap({ Int($0) }), step >= 0 else {
+            throw KilnError("checkpoint '\(path)' has no training step count; it was not written by a Trainer (load it with Module.load)")
+        }
+        let names = Dictionary(model.namedParameters.map { (ObjectIdentifier($0.1), $0.0) }, uniquingKeysWith: { a, _ in a })
+        var saved: [[HostTensor]] = []
+        for (p, slots) in zip(parameters, states) {
+            var restored: [HostTensor] = []
+            for (k, current) in slots.enumerated() {
+                let key = "optimizer.\(names[ObjectIdentifier(p)] ?? p.name).\(k)"
+                guard let t = tensors[key], t.type == current.type else {
+                    throw KilnError("checkpoint '\(path)' lacks optimizer state \(key) (\(current.type)) for this optimizer; was it saved with another one?")
+                }
+                restored.append(t)
+            }
+            saved.append(restored)
+        }
+        var modelTensors: [String: HostTensor] = [:]
+        for (name, t) in tensors where name.hasPrefix("model.") { modelTensors[String(name.dropFirst(6))] = t }
+        try model.assign(modelTensors, source: "checkpoint '\(path)'")
+        try restore(states: saved, stepCount: step)
+        return metadata
+    }
+}

@@ -1,0 +1,162 @@
+import ArgumentParser
+import Kiln
+import KilnCodegen
+import KilnIR
+
+/// `kiln train`: trains a model on Fashion-MNIST, compiled by default, with a progress bar and the
+/// test accuracy after every epoch.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a model on Fashion-MNIST (compiled unless --eager) and report test accuracy.")
+
+    enum ModelName: String, CaseIterable, ExpressibleByArgument { case mlp, cnn }
+    enum OptimizerName: String, CaseIterable, ExpressibleByArgument { case adam, adamw, sgd, momentum, nesterov, rmsprop, adagrad }
+    enum ScheduleName: String, CaseIterable, ExpressibleByArgument { case constant, linear, exponential, step, cosine }
+
+    @Option(help: "The model: mlp (784-256-128-10) or cnn (two conv blocks and two linear layers).")
+    var model: ModelName = .mlp
+
+    @Option(help: "Epochs (default: 5 for mlp, 2 for cnn).")
+    var epochs: Int?
+
+    @Option(help: "Examples per training step.")
+    var batchSize = 64
+
+    @Option(help: "The optimizer.")
+    var optimizer: OptimizerName = .adam
+
+    @Option(help: "The initial learning rate (default: 0.001 for adam, adamw and rmsprop; 0.01 for adagrad; 0.05 otherwise).")
+    var lr: Double?
+
+    @Option(help: "The learning-rate schedule over the whole run (decaying to a tenth of --lr).")
+    var schedule: ScheduleName = .constant
+
+    @Option(help: "Weight decay (L2; decoupled for adamw).")
+    var weightDecay = 0.0
+
+    @Option(help: "Clip gradients to this global L2 norm.")
+    var clipNorm: Double?
+
+    @Option(help: "The seed of initialization and shuffling.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Run eagerly, op by op (the baseline compiled mode is measured against).")
+    var eager = false
+
+    @Option(help: ArgumentHelp("Write a checkpoint (safetensors) here after every epoch, atomically.", valueName: "path"))
+    var checkpoint: String?
+
+    @Option(help: ArgumentHelp("Resume from a checkpoint written by --checkpoint.", valueName: "path"))
+    var resume: String?
+
+    @Option(help: ArgumentHelp("Write the forward, gradient, step and optimized IR and the generated C here.", valueName: "dir"))
+    var dumpIR: String?
+
+    @Option(help: ArgumentHelp("Where the Fashion-MNIST files are.", valueName: "dir"))
+    var data = FashionMNIST.defaultDirectory
+
+    @Option(help: "Stop when the test loss has not improved for this many epochs.")
+    var patience: Int?
+
+    @Option(help: "Train on only the first N training examples (a quick run).")
+    var limit: Int?
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
+        if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size") }
+    }
+
+    func run() throws {
+        manualSeed(seed)
+        let layout: FashionMNIST.Layout = model == .cnn ? .channels : .flat
+        let fashion = try FashionMNIST.load(directory: data, layout: layout)
+        let trainSet = try limit.map { try fashion.train.prefix($0) } ?? fashion.train
+        let rowShape = model == .cnn ? [1, 28, 28] : [784]
+        let loader = try DataLoader(trainSet, batchSize: batchSize, seed: seed, inputRowShape: rowShape)
+        let testLoader = try DataLoader(fashion.test, batchSize: 1000, shuffle: false, dropLast: false, inputRowShape: rowShape)
+        let epochCount = epochs ?? (model == .cnn ? 2 : 5)
+        let network = model == .cnn ? try ModelZoo.fashionCNN(seed: seed) : try ModelZoo.fashionMLP(seed: seed)
+        let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
+        let totalSteps = epochCount * (trainSet.count / batchSize)
+        print("kiln train: \(model.rawValue), \(network.parameterCount) parameters, \(trainSet.count) training examples, " +
+              "\(epochCount) epochs of \(trainSet.count / batchSize) steps, \(eager ? "eager" : "compiled")")
+
+        let start = monotonicSeconds()
+        let trainer = try Trainer(model: network, loss: loss, optimizer: makeOptimizer(totalSteps: totalSteps),
+                                  inputType: loader.inputType, labelType: loader.labelType, mode: eager ? .eager : .compiled)
+        if let compiled = trainer.compiledStep {
+            print("compiled the training step in \(format((monotonicSeconds() - start) * 1000, 1)) ms: trace + grad " +
+                  "\(format(compiled.traceSeconds * 1000, 1)) ms, passes \(format(compiled.passSeconds * 1000, 1)) ms, " +
+                  "C + tcc \(format(compiled.compileSeconds * 1000, 1)) ms (\(compiled.optimized.body.count) instructions, " +
+                  "arena \(compiled.compiled.arenaPeakBytes / 1024) KiB)")
+            if let dumpIR { try dump(trainer, compiled, to: dumpIR) }
+        }
+        var firstEpoch = 0
+        if let resume {
+            let metadata = try trainer.loadCheckpoint(from: resume)
+            firstEpoch = Int(metadata["epoch"] ?? "") ?? trainer.stepCount / max(loader.batchCount, 1)
+            print("resumed from \(resume) at epoch \(firstEpoch + 1), step \(trainer.stepCount)")
+        }
+        let evaluator = Evaluator(model: network, loss: loss, mode: eager ? .eager : .compiled)
+        var best = Double.infinity, sinceBest = 0
+        let trainingStart = monotonicSeconds()
+        for epoch in firstEpoch..<epochCount {
+            var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: trainSet.count / batchSize)
+            var running = 0.0
+            try trainer.trainEpoch(loader, epoch: epoch) { done, value in
+                running = done == 1 ? value : 0.98 * running + 0.02 * value
+                bar.update(done: done, loss: running)
+                return false
+            }
+            let result = try evaluator.evaluate(testLoader)
+            print("epoch \(epoch + 1): test loss \(format(result.loss, 4)), test accuracy \(format(100 * (result.accuracy ?? 0), 2))%, " +
+                  "elapsed \(clock(monotonicSeconds() - trainingStart))")
+            if let checkpoint {
+                try trainer.saveCheckpoint(to: checkpoint, metadata: ["epoch": String(epoch + 1), "model": model.rawValue])
+            }
+            if result.loss < best { (best, sinceBest) = (result.loss, 0) } else { sinceBest += 1 }
+            if let patience, sinceBest >= patience {
+                print("early stopping: no better test loss for \(patience) epochs")
+                break
+            }
+        }
+        print("done in \(clock(monotonicSeconds() - start)) (training \(clock(monotonicSeconds() - trainingStart)))")
+    }
+
+    private func makeOptimizer(totalSteps: Int) -> any Optimizer {
+        let base = lr ?? ([.adam, .adamw, .rmsprop].contains(optimizer) ? 0.001 : optimizer == .adagrad ? 0.01 : 0.05)
+        let rate: Schedule = switch schedule {
+        case .constant: .constant(base)
+        case .linear: .linear(initial: base, final: base / 10, steps: totalSteps)
+        case .exponential: .exponential(initial: base, rate: 0.1, decaySteps: totalSteps)
+        case .step: .step(initial: base, factor: 0.5, every: max(totalSteps / 4, 1))
+        case .cosine: .cosine(initial: base, final: base / 10, steps: totalSteps)
+        }
+        switch optimizer {
+        case .adam: return Adam(rate, weightDecay: weightDecay, clipNorm: clipNorm)
+        case .adamw: return AdamW(rate, weightDecay: weightDecay, clipNorm: clipNorm)
+        case .sgd: return SGD(rate, weightDecay: weightDecay, clipNorm: clipNorm)
+        case .momentum: return Momentum(rate, weightDecay: weightDecay, clipNorm: clipNorm)
+        case .nesterov: return Momentum(rate, nesterov: true, weightDecay: weightDecay, clipNorm: clipNorm)
+        case .rmsprop: return RMSprop(rate, weightDecay: weightDecay, clipNorm: clipNorm)
+        case .adagrad: return AdaGrad(rate, weightDecay: weightDecay, clipNorm: clipNorm)
+        }
+    }
+
+    /// Writes the IR of every stage and the C of the step to `directory`.
+    private func dump(_ trainer: Trainer, _ compiled: CompiledTrainingStep, to directory: String) throws {
+        try makeDirectories(directory)
+        let files = [
+            ("forward.kir", printFunction(compiled.step.lossFunction)),
+            ("gradient.kir", printFunction(compiled.step.gradientFunction)),
+            ("train_step.kir", printFunction(compiled.step.function)),
+            ("train_step.optimized.kir", printFunction(compiled.optimized)),
+            ("train_step.c", compiled.compiled.cSource),
+        ]
+        for (name, text) in files { try writeFileAtomically(Array(text.utf8), path: directory + "/" + name) }
+        print("wrote \(files.map(\.0).joined(separator: ", ")) to \(directory)")
+    }
+}
