@@ -28,8 +28,9 @@ let package = Package(
         .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
         .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnJIT", "CZlib"]),
+        .target(name: "KilnBench", dependencies: ["Kiln", "KilnIR", "KilnRuntime"], path: "Benchmarks/KilnBench"),
         .executableTarget(name: "kiln", dependencies: [
-            "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "Kiln",
+            "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "Kiln", "KilnBench",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),

@@ -1,0 +1,99 @@
+import Kiln
+import KilnIR
+import KilnRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Step times of one workload in both modes, measured in one run.
+public struct BenchmarkResult: Sendable, Codable {
+    public var name: String
+    public var summary: String
+    public var compiledMedianMs: Double
+    public var compiledMinMs: Double
+    public var eagerMedianMs: Double
+    public var eagerMinMs: Double
+    /// Tracing, differentiation, passes, C generation and tcc, in milliseconds.
+    public var compileMs: Double
+    /// FLOPs of one training step (forward, backward, update) of the optimized IR.
+    public var flopsPerStep: Int
+    public var compiledGflops: Double { Double(flopsPerStep) / (compiledMedianMs * 1e6) }
+    public var eagerGflops: Double { Double(flopsPerStep) / (eagerMedianMs * 1e6) }
+    /// Eager median over compiled median.
+    public var speedup: Double { eagerMedianMs / compiledMedianMs }
+}
+
+/// Runs `workload`: `compiledSteps` compiled steps (in the C epoch loop, timed step by step) and
+/// `eagerSteps` eager steps, after one warm-up step each.
+public func runBenchmark(_ workload: Workload, compiledSteps: Int, eagerSteps: Int) throws -> BenchmarkResult {
+    let data = try workload.dataset(rows: workload.batchSize * (compiledSteps + 1), seed: 7)
+    let loader = try DataLoader(data, batchSize: workload.batchSize, seed: 1)
+
+    let start = now()
+    let compiled = try Trainer(model: try workload.makeModel(), loss: workload.loss, optimizer: workload.makeOptimizer(),
+                               inputType: loader.inputType, labelType: loader.labelType, mode: .compiled)
+    let compileMs = (now() - start) * 1e3
+    var marks: [Double] = []
+    var last = now()
+    try compiled.trainEpoch(loader, epoch: 0) { _, _ in
+        let t = now()
+        marks.append((t - last) * 1e3)
+        last = t
+        return false
+    }
+    let compiledTimes = Array(marks.dropFirst())
+
+    let eager = try Trainer(model: try workload.makeModel(), loss: workload.loss, optimizer: workload.makeOptimizer(),
+                            inputType: loader.inputType, labelType: loader.labelType, mode: .eager)
+    let order = loader.order(epoch: 0)
+    var eagerTimes: [Double] = []
+    for b in 0...eagerSteps {
+        let (x, y) = try loader.batch(b % loader.batchCount, of: order)
+        let t = now()
+        try eager.step(x, y)
+        if b > 0 { eagerTimes.append((now() - t) * 1e3) }
+    }
+    guard let optimized = compiled.compiledStep?.optimized else { throw KilnError("internal: no compiled step") }
+    return BenchmarkResult(name: workload.name, summary: workload.summary,
+                           compiledMedianMs: median(compiledTimes), compiledMinMs: compiledTimes.min() ?? 0,
+                           eagerMedianMs: median(eagerTimes), eagerMinMs: eagerTimes.min() ?? 0,
+                           compileMs: compileMs, flopsPerStep: flopCount(of: optimized))
+}
+
+/// The table `kiln bench` prints.
+public func benchmarkTable(_ results: [BenchmarkResult]) -> String {
+    let header = ["workload", "compiled median", "compiled min", "eager median", "eager min", "compile", "GFLOP/s compiled", "GFLOP/s eager", "speedup"]
+    let rows = results.map { r in
+        [r.name, ms(r.compiledMedianMs), ms(r.compiledMinMs), ms(r.eagerMedianMs), ms(r.eagerMinMs), ms(r.compileMs),
+         fixed(r.compiledGflops, 2), fixed(r.eagerGflops, 2), fixed(r.speedup, 1) + "x"]
+    }
+    let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+    func line(_ cells: [String]) -> String {
+        "| " + cells.enumerated().map { $0.element + String(repeating: " ", count: widths[$0.offset] - $0.element.count) }
+            .joined(separator: " | ") + " |"
+    }
+    return ([line(header), line(widths.map { String(repeating: "-", count: $0) })] + rows.map(line)).joined(separator: "\n")
+}
+
+private func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+private func ms(_ value: Double) -> String { fixed(value, value < 10 ? 3 : 1) + " ms" }
+
+private func fixed(_ value: Double, _ digits: Int) -> String {
+    guard value.isFinite else { return "\(value)" }
+    var scale = 1.0
+    for _ in 0..<digits { scale *= 10 }
+    let text = "\((value * scale).rounded() / scale)"
+    let decimals = text.split(separator: ".").last?.count ?? 0
+    return text + String(repeating: "0", count: max(0, digits - decimals))
+}
+
+private func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}

@@ -1,0 +1,79 @@
+import Testing
+import KilnIR
+import KilnRuntime
+@testable import Kiln
+
+/// The examples of docs/dsl.md, run as written (Fashion-MNIST training on a small prefix).
+@Suite struct GuideExamplesTests {
+    @Test func tensors() throws {
+        let a = try Tensor(shape: [2, 3], [1, 2, 3, 4, 5, 6])
+        let b = try Tensor(shape: [3], [10, 20, 30])
+        let c = try a + b
+        let d = try relu(a.matmul(a.transposed()) - 20)
+        let s = try softmax(c, axis: 1).sum(axes: [1])
+        #expect(try c.scalars() == [11, 22, 33, 14, 25, 36])
+        #expect(try d.scalars() == [0, 12, 12, 57])
+        #expect(try s.scalars().allSatisfy { Swift.abs($0 - 1) < 1e-6 })
+    }
+
+    final class ResidualBlock: Kiln.Module {
+        let inner: Linear, outer: Linear
+        init(_ width: Int) throws {
+            inner = try Linear(width, width, seed: 1)
+            outer = try Linear(width, width, seed: 2)
+        }
+        func callAsFunction(_ x: Tensor) throws -> Tensor {
+            try x + outer(relu(inner(x)))
+        }
+    }
+
+    @Test func customLayerAndItsIR() throws {
+        let block = try ResidualBlock(8)
+        #expect(block.namedParameters.map(\.0) == ["inner.weight", "inner.bias", "outer.weight", "outer.bias"])
+        let traced = try trace(name: "forward", inputs: [("x", TensorType(.f32, [4, 8]))]) { x in
+            [try block(x[0])]
+        }
+        let text = printFunction(traced.function)
+        #expect(text.hasPrefix("""
+        func @forward(%x: f32[4,8], %weight: f32[8,8], %bias: f32[8], %weight.1: f32[8,8], %bias.1: f32[8]) -> (f32[4,8]) {
+          %0 = matmul(%x, %weight) : f32[4,8]
+          %1 = broadcast_in_dim(%bias) {shape = [4,8], dims = [1]} : f32[4,8]
+        """), "\(text)")
+        #expect(traced.parameters.count == 4)
+    }
+
+    @Test func eagerGradients() throws {
+        let w = Parameter(try HostTensor([3], floats: [0.5, -2, 4]), name: "w")
+        let loss = try (w.tensor * w.tensor).sum()
+        try loss.backward()
+        #expect(w.grad?.doubles == [1, -4, 8])
+        let g = try gradient(at: try Tensor(shape: [3], [1, 2, 3])) { x in try (x * x).sum() }
+        #expect(try g.scalars() == [2, 4, 6])
+    }
+
+    @Test(.enabled(if: fashionMNISTInstalled(), "needs the dataset-fashion-mnist package"))
+    func trainingOnFashionMNIST() throws {
+        let data = try FashionMNIST.load()
+        let loader = try DataLoader(try data.train.prefix(6400), batchSize: 64, seed: 0)
+        let model = try ModelZoo.fashionMLP()
+        let trainer = try Trainer(model: model, loss: { try crossEntropy(logits: $0, labels: $1) },
+                                  optimizer: Adam(.cosine(initial: 1e-3, final: 1e-4, steps: 2 * loader.batchCount)),
+                                  inputType: loader.inputType, labelType: loader.labelType)
+        var losses: [Double] = []
+        for epoch in 0..<2 {
+            try trainer.trainEpoch(loader, epoch: epoch) { _, loss in
+                losses.append(loss)
+                return false
+            }
+        }
+        let test = try DataLoader(try data.test.prefix(2000), batchSize: 1000, shuffle: false, dropLast: false)
+        let result = try Evaluator(model: model, loss: { try crossEntropy(logits: $0, labels: $1) }).evaluate(test)
+        // 200 steps on 6,400 examples: far better than chance (10%), loss well below log(10).
+        #expect((result.accuracy ?? 0) > 0.7, "\(result)")
+        #expect(losses.count == 200 && losses.suffix(20).reduce(0, +) / 20 < losses.prefix(20).reduce(0, +) / 20)
+    }
+}
+
+func fashionMNISTInstalled() -> Bool {
+    (try? readFileBytes(FashionMNIST.defaultDirectory + "/t10k-labels-idx1-ubyte.gz")) != nil
+}
