@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"]),
-        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnIR", "KilnPasses"]),
+        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnIR", "KilnAutodiff", "KilnPasses"]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["kiln"]),
