@@ -34,7 +34,8 @@ import Testing
 
     @Test func coversEveryOpNameAndDtype() {
         let instructions = Self.functions.flatMap(\.body)
-        for name in Op.allNames {
+        // `fused` kernels come from the fuse pass, which the differential suites run on these functions.
+        for name in Op.allNames where name != "fused" {
             #expect(instructions.contains { $0.op.name == name }, "no '\(name)' generated")
         }
         let dtypes = Set(Self.functions.flatMap(\.values).map(\.type.dtype))
