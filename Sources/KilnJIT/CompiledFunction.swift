@@ -118,13 +118,21 @@ public final class CompiledFunction: @unchecked Sendable {
 
     /// Compiles the optimizing tier now, unless it was asked for before (then waits for that).
     func optimize() {
-        if claimTierUp() { tierUpNow() } else { tierUp.wait() }
+        guard claimTierUp() else { return tierUp.wait() }
+        install(Self.buildOptimized(unit: unit, toolchain: toolchain))
+        tierUp.leave()
     }
 
     /// Starts compiling the optimizing tier in the background, unless it was asked for before.
+    /// The compile holds the function weakly: if the function is freed first, the code is dropped.
     func optimizeInBackground() {
         guard claimTierUp() else { return }
-        tierUpQueue.async { [weak self] in self?.tierUpNow() }
+        let (unit, toolchain, group) = (unit, toolchain, tierUp)
+        tierUpQueue.async { [weak self] in
+            let built = Self.buildOptimized(unit: unit, toolchain: toolchain)
+            self?.install(built)
+            group.leave()
+        }
     }
 
     /// Marks the optimizing tier as compiling if nobody asked for it yet; true when this caller must compile it.
@@ -137,20 +145,21 @@ public final class CompiledFunction: @unchecked Sendable {
         }
     }
 
-    /// Compiles and loads gcc's code and makes it the tier of the next calls (or records why not).
-    private func tierUpNow() {
+    /// gcc's code for `unit` and the resulting status (how long it took, or why it failed).
+    private static func buildOptimized(unit: String, toolchain: NativeToolchain) -> (status: OptimizingTierStatus, code: SharedObjectModule?) {
         let clock = ContinuousClock()
         let start = clock.now
-        let result: Result<SharedObjectModule, KilnError>
-        do { result = .success(try toolchain.load(source: unit, entryName: CProgram.entryName)) } catch { result = .failure(error) }
-        let elapsed = clock.now - start
-        optimizing.withLock { state in
-            switch result {
-            case .success(let code): state = (.ready(milliseconds: milliseconds(elapsed)), code)
-            case .failure(let error): state.status = .unavailable(error.message)
-            }
+        do {
+            let code = try toolchain.load(source: unit, entryName: CProgram.entryName)
+            return (.ready(milliseconds: milliseconds(clock.now - start)), code)
+        } catch {
+            return (.unavailable(error.message), nil)
         }
-        tierUp.leave()
+    }
+
+    /// Makes `built` the tier of the calls that start from now on.
+    private func install(_ built: (status: OptimizingTierStatus, code: SharedObjectModule?)) {
+        optimizing.withLock { $0 = built }
     }
 
     /// Runs the compiled code on `inputs` (one per parameter, of the parameter's type) and

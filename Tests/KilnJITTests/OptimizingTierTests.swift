@@ -149,6 +149,25 @@ import Testing
         #expect(try compiler.compile(f, tier: .optimizing, appending: probeSource) === compiled && compiled.isOptimized)
     }
 
+    /// A function freed while gcc compiles its code goes away at once; the compile still cleans up.
+    @Test func functionFreedDuringTierUp() throws {
+        let scratch = try Scratch()
+        try FileManager.default.createDirectory(atPath: scratch.path + "/tmp", withIntermediateDirectories: false)
+        let slowGCC = try scratch.script("slow-gcc", "sleep 0.2\nexec gcc \"$@\"")
+        let compiler = JITCompiler(capacity: 0, toolchain: NativeToolchain(compiler: slowGCC, temporaryRoot: scratch.path + "/tmp"))
+        weak var freed: CompiledFunction?
+        do {
+            let compiled = try compiler.compile(try parseFunction(Self.edges), tier: .adaptive)
+            #expect(compiled.optimizingTierStatus == .compiling)
+            freed = compiled
+        }
+        #expect(freed == nil)
+        // Background compiles run in order: once a later one is done, the first one is too.
+        let later = try compiler.compile(try parseFunction(Self.edges), tier: .adaptive)
+        #expect(later.waitForOptimizedTier())
+        #expect(try scratch.contents("tmp").isEmpty)
+    }
+
     @Test func fallsBackToTCCWithoutACompiler() throws {
         let f = try parseFunction(Self.edges)
         let inputs = try testInputs(f)
