@@ -22,7 +22,8 @@ extension FunctionBuilder {
         for inst in f.body {
             var operands: [Value] = []
             for v in inst.operands { operands.append(try map.lookup(v, in: f)) }
-            map[inst.results[0]] = try emit(inst.op, operands, name: f.name(of: inst.results[0]), at: inst.location)
+            let copies = try emitResults(inst.op, operands, names: inst.results.map(f.name(of:)), at: inst.location)
+            for (v, copy) in zip(inst.results, copies) { map[v] = copy }
         }
         return map
     }

@@ -13,6 +13,9 @@ public func pullback<E: GradientEmitter>(
     of op: Op, operands x: [E.Handle], result y: E.Handle, cotangent ct: E.Handle,
     wanted: [Bool]? = nil, emitter e: E
 ) throws(KilnError) -> [E.Handle?] {
+    if case .fused = op {
+        throw KilnError("'fused' has no gradient rule: differentiate before fusing (run grad before the fuse pass)")
+    }
     if let wanted, wanted.count != x.count {
         throw KilnError("pullback of '\(op.name)' got \(wanted.count) wanted flags for \(x.count) operands")
     }
@@ -29,8 +32,8 @@ public func pullback<E: GradientEmitter>(
     }
 
     switch op {
-    case .constant, .iota, .compare, .argmax, .oneHot, .rngUniform, .rngNormal:
-        return none  // no differentiable operand: the guard above already returned
+    case .constant, .iota, .compare, .argmax, .oneHot, .rngUniform, .rngNormal, .fused:
+        return none  // no differentiable operand, or no rule (fused): already returned above
     case .unary(let u):
         return try each { _ throws(KilnError) in try unaryPullback(u, x[0], y, ct, e) }
     case .binary(let b):

@@ -30,8 +30,6 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
         if case .kernel(_, let k) = item { return k.scratchBytes }
         return 0
     })
-    // The canonical printer's lines: header, one per instruction, return, closing brace.
-    let irLines = printFunction(f).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     var needs: Set<PreludeItem> = plan.finalCopies.isEmpty ? [] : [.memcpy]
     var definitions: [String] = []
     var calls: [String] = []
@@ -39,7 +37,7 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
     for (index, (inst, item)) in zip(f.body, lowered).enumerated() {
         guard let v = inst.results.first else { continue }
         let name = cIdentifier(id: v.id, name: f.name(of: v))
-        let ir = cCommentText(index + 1 < irLines.count ? String(irLines[index + 1].drop { $0 == " " }) : "")
+        let ir = printInstruction(inst, in: f).split(separator: "\n").map { cCommentText(String($0)) }.joined(separator: "\n   ")
         if plan.aliases.contains(v) {
             calls.append("  /* \(ir): shares the storage of its operand */")
             continue
@@ -51,8 +49,13 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
         case let .kernel(operandNames, kernel):
             needs.formUnion(kernel.needs)
             let out = cType(f.type(of: v).dtype)
-            var parameters = ["\(out) *out"]
-            var arguments = [try pointer(plan.location(of: v), as: "\(out) *", f)]
+            var parameters: [String] = []
+            var arguments: [String] = []
+            for (result, outputName) in zip(inst.results, outputNames(inst.results.count)) {
+                let type = "\(cType(f.type(of: result).dtype)) *"
+                parameters.append(type + outputName)
+                arguments.append(try pointer(plan.location(of: result), as: type, f))
+            }
             for (operand, operandName) in zip(inst.operands, operandNames) {
                 let type = "const \(cType(f.type(of: operand).dtype)) *"
                 parameters.append(type + operandName)

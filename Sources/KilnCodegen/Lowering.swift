@@ -13,10 +13,16 @@ public struct CodegenOptions: Hashable, Sendable {
 
 /// What code generation makes of one instruction.
 enum LoweredInstruction {
-    /// The body of `static void <value>(T *out, const T *<operand>..., T *scratch)`.
+    /// The body of `static void <value>(T *out, const T *<operand>..., T *scratch)`; a kernel
+    /// of several results writes `out0, out1, ...` (see `outputNames`).
     case kernel(operandNames: [String], KernelBuilder)
     /// A dense constant: static data of the unit, no code.
     case data([Scalar])
+}
+
+/// The names of a kernel's output pointers: `out` for one result, else `out0, out1, ...`.
+func outputNames(_ count: Int) -> [String] {
+    count == 1 ? ["out"] : (0..<count).map { "out\($0)" }
 }
 
 /// Lowers one instruction of `f` (already verified): the one place that knows every op.
@@ -121,6 +127,9 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
     case .rngNormal(let seed, _):
         k.lowerRngNormal(seed: seed, hasKey: !types.isEmpty, out)
         names = types.isEmpty ? [] : ["key"]
+    case .fused(let body):
+        try k.lowerFused(body)
+        names = types.indices.map { "p\($0)" }
     }
     guard names.count == types.count else {
         throw internalError("'\(inst.op.name)' lowered with \(names.count) operands, has \(types.count)")

@@ -84,18 +84,19 @@ public func planMemory(_ f: Function, scratchBytes: [Int] = []) -> MemoryPlan {
     }
     for (index, inst) in f.body.enumerated() {
         for operand in inst.operands { read(operand, at: index) }
-        guard let v = inst.results.first else { continue }
-        if case .constant(.dense, _) = inst.op {
-            locations[v] = .constant(v)
-        } else if let k = firstReturn[v] {
-            locations[v] = .output(k)
-        } else if case .reshape = inst.op, let x = inst.operands.first {
-            aliases.insert(v)
-            if let o = owner[x] { owner[v] = o } else { locations[v] = locations[x] }
-        } else {
-            owner[v] = v
-            first[v] = index
-            last[v] = index
+        for v in inst.results {
+            if case .constant(.dense, _) = inst.op {
+                locations[v] = .constant(v)
+            } else if let k = firstReturn[v] {
+                locations[v] = .output(k)
+            } else if case .reshape = inst.op, let x = inst.operands.first {
+                aliases.insert(v)
+                if let o = owner[x] { owner[v] = o } else { locations[v] = locations[x] }
+            } else {
+                owner[v] = v
+                first[v] = index
+                last[v] = index
+            }
         }
     }
 
@@ -105,9 +106,11 @@ public func planMemory(_ f: Function, scratchBytes: [Int] = []) -> MemoryPlan {
     var buffers: [PlannedBuffer] = []
     for (index, inst) in f.body.enumerated() {
         guard let v = inst.results.first else { continue }
-        let bytes = f.type(of: v).byteCount
-        if owner[v] == v, bytes > 0, let start = first[v], let end = last[v] {
-            buffers.append(PlannedBuffer(content: .value(v), first: start, last: end, offset: 0, bytes: bytes))
+        for r in inst.results {
+            let bytes = f.type(of: r).byteCount
+            if owner[r] == r, bytes > 0, let start = first[r], let end = last[r] {
+                buffers.append(PlannedBuffer(content: .value(r), first: start, last: end, offset: 0, bytes: bytes))
+            }
         }
         if index < scratchBytes.count, scratchBytes[index] > 0 {
             buffers.append(PlannedBuffer(content: .scratch(of: v), first: index, last: index, offset: 0, bytes: scratchBytes[index]))

@@ -27,15 +27,21 @@ public final class FunctionBuilder {
     public func type(of value: Value) -> TensorType { values[value.id].type }
     public func name(of value: Value) -> String { values[value.id].name }
 
-    /// Appends `op(operands)` and returns its single result. Throws when the operands or attributes
-    /// do not fit the op, with the reason.
+    /// Appends `op(operands)` and returns its first result (the only one, except for `fused`).
+    /// Throws when the operands or attributes do not fit the op, with the reason.
     @discardableResult
     public func emit(_ op: Op, _ operands: [Value], name: String? = nil,
                      at location: SourceLocation? = nil) throws(KilnError) -> Value {
+        try emitResults(op, operands, names: [name], at: location)[0]
+    }
+
+    /// Appends `op(operands)` and returns all its results; `names[k]` hints the name of result `k`.
+    public func emitResults(_ op: Op, _ operands: [Value], names: [String?] = [],
+                            at location: SourceLocation? = nil) throws(KilnError) -> [Value] {
         let types = try inferResultTypes(op, operands.map(type(of:)))
-        let results = types.map { newValue(hint: name, type: $0) }
+        let results = types.enumerated().map { k, t in newValue(hint: k < names.count ? names[k] : nil, type: t) }
         body.append(Instruction(op: op, operands: operands, results: results, location: location))
-        return results[0]
+        return results
     }
 
     /// The finished function returning `results`.

@@ -6,7 +6,7 @@ struct Token: Equatable {
         case local(String)      // %name
         case number(String)     // 12, -3.5e-4, inf, -nan (text kept)
         case string(String)     // "..." with escapes resolved
-        case punct(Character)   // ( ) { } [ ] < > , : =
+        case punct(Character)   // ( ) { } [ ] < > , : = ^
         case arrow              // ->
         case end
     }
@@ -100,7 +100,7 @@ struct Lexer {
             return token(.string(try string(l, c)))
         case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"), UInt8(ascii: "["),
              UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ":"),
-             UInt8(ascii: "="):
+             UInt8(ascii: "="), UInt8(ascii: "^"):
             advance()
             return token(.punct(Character(Unicode.Scalar(b))))
         default:

@@ -90,6 +90,9 @@ public enum Op: Hashable, Sendable {
     case oneHot(depth: Int, dtype: DType)
     case rngUniform(seed: Int64, TensorType)
     case rngNormal(seed: Int64, TensorType)
+    /// A fused kernel: `body` computes the results from the operands (its parameters) and returns
+    /// them in order. Code generation writes it as one loop nest (see docs/ir.md).
+    case fused(Function)
 
     /// The op's name in the textual IR.
     public var name: String {
@@ -123,6 +126,7 @@ public enum Op: Hashable, Sendable {
         case .oneHot: return "one_hot"
         case .rngUniform: return "rng_uniform"
         case .rngNormal: return "rng_normal"
+        case .fused: return "fused"
         }
     }
 
@@ -134,6 +138,6 @@ public enum Op: Hashable, Sendable {
     ] + ReduceOp.allCases.map { "reduce_" + $0.rawValue } + [
         "argmax", "broadcast_in_dim", "reshape", "transpose", "slice", "concatenate", "pad", "reverse",
         "matmul", "conv2d", "conv2d_transpose", "conv2d_filter_grad", "max_pool2d", "avg_pool2d",
-        "max_pool2d_grad", "avg_pool2d_grad", "gather", "scatter_add", "one_hot", "rng_uniform", "rng_normal",
+        "max_pool2d_grad", "avg_pool2d_grad", "gather", "scatter_add", "one_hot", "rng_uniform", "rng_normal", "fused",
     ]
 }

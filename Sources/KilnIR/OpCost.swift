@@ -6,6 +6,13 @@ public func multiplyAdds(_ op: Op, _ operands: [TensorType], _ result: TensorTyp
          .broadcastInDim, .reshape, .transpose, .slice, .concatenate, .pad, .reverse,
          .gather, .scatterAdd, .oneHot, .rngUniform, .rngNormal:
         return 0
+    case .fused(let body):
+        var total = 0
+        for inst in body.body {
+            let count = multiplyAdds(inst.op, inst.operands.map(body.type(of:)), body.type(of: inst.results[0]))
+            total = total.addingReportingOverflow(count).overflow ? Int.max : total + count
+        }
+        return total
     case .matmul(let transposeA, _):
         let a = operands[0]
         return saturatingProduct([result.count, a.shape[a.rank - (transposeA ? 2 : 1)]])
@@ -43,6 +50,8 @@ public func flopCount(of f: Function) -> Int {
         case .constant, .iota, .convert, .broadcastInDim, .reshape, .transpose, .slice, .concatenate, .pad,
              .reverse, .gather, .scatterAdd, .oneHot:
             flops = 0
+        case .fused(let body):
+            flops = flopCount(of: body)
         }
         total = total.addingReportingOverflow(flops).overflow ? Int.max : total + flops
     }

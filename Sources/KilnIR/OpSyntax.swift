@@ -37,6 +37,7 @@ public func attributes(of op: Op, resultType: TensorType) -> [(String, Attribute
     case let .oneHot(depth, dtype):
         return [("depth", int(depth))] + (dtype == .f32 ? [] : [("dtype", .string(dtype.rawValue))])
     case .rngUniform(let seed, _), .rngNormal(let seed, _): return [("seed", .number(String(seed)))]
+    case .fused: return []
     }
 }
 
@@ -132,6 +133,8 @@ public func makeOp(name: String, attributes: [String: ParsedAttribute], resultTy
             op = .oneHot(depth: try reader.int("depth"), dtype: try reader.dtype("dtype", default: .f32))
         case "rng_uniform": op = .rngUniform(seed: try reader.int64("seed"), try onlyResult())
         case "rng_normal": op = .rngNormal(seed: try reader.int64("seed"), try onlyResult())
+        case "fused":
+            throw KilnError("'fused' needs a body: fused(%a) { ^(%p: f32[4]): ... yield %r } : f32[4]", at: location)
         default:
             throw KilnError("unknown op '\(name)'\(suggestion(for: name))", at: location)
         }

@@ -66,6 +66,23 @@ private struct Parser {
         guard case .global(let name) = token.kind else { throw error("expected a function name like @main, found \(token.text)") }
         try advance()
         var scope = Scope(file: file)
+        let params = try parameterList(&scope)
+        guard token.kind == .arrow else { throw error("expected '->' and the result types, found \(token.text)") }
+        try advance()
+        let resultTypes = try typeList()
+        try expect("{", "to open the function body")
+        let returnPlace = location
+        let (body, results) = try block(&scope, terminator: "return", owner: "@\(name)")
+        guard results.count == resultTypes.count else {
+            throw error("return gives \(results.count) value\(results.count == 1 ? "" : "s") but @\(name) declares \(resultTypes.count) result\(resultTypes.count == 1 ? "" : "s")", at: returnPlace)
+        }
+        try expect("}", "to close @\(name)")
+        return Function(name: name, params: params, values: scope.values, body: body, results: results,
+                        resultTypes: resultTypes, location: start)
+    }
+
+    /// `(%a: type, ...)`: defines the parameters in `scope`.
+    mutating func parameterList(_ scope: inout Scope) throws(KilnError) -> [Value] {
         try expect("(", "to open the parameter list")
         var params: [Value] = []
         if token.kind != .punct(")") {
@@ -78,29 +95,37 @@ private struct Parser {
             } while try accept(",")
         }
         try expect(")", "to close the parameter list")
-        guard token.kind == .arrow else { throw error("expected '->' and the result types, found \(token.text)") }
-        try advance()
-        let resultTypes = try typeList()
-        try expect("{", "to open the function body")
+        return params
+    }
+
+    /// Instructions up to `terminator` (`return` or `yield`) and the values it lists.
+    mutating func block(_ scope: inout Scope, terminator: String, owner: String) throws(KilnError) -> ([Instruction], [Value]) {
         var body: [Instruction] = []
-        while token.kind != .word("return") {
+        while token.kind != .word(terminator) {
             guard token.kind != .end, token.kind != .punct("}") else {
-                throw error("expected 'return' before the end of @\(name)")
+                throw error("expected '\(terminator)' before the end of \(owner)")
             }
             body.append(try instruction(&scope))
         }
-        let returnPlace = location
         try advance()
-        var results: [Value] = []
+        var values: [Value] = []
         if token.kind != .punct("}") {
-            repeat { results.append(try scope.use(try localName("a returned value"), at: location)); try advance() } while try accept(",")
+            repeat { values.append(try scope.use(try localName("a \(terminator)ed value"), at: location)); try advance() } while try accept(",")
         }
-        guard results.count == resultTypes.count else {
-            throw error("return gives \(results.count) value\(results.count == 1 ? "" : "s") but @\(name) declares \(resultTypes.count) result\(resultTypes.count == 1 ? "" : "s")", at: returnPlace)
-        }
-        try expect("}", "to close @\(name)")
-        return Function(name: name, params: params, values: scope.values, body: body, results: results,
-                        resultTypes: resultTypes, location: start)
+        return (body, values)
+    }
+
+    /// The body of `fused`: `{ ^(%p: type, ...): instructions yield %a, ... }`, in its own scope.
+    mutating func fusedBody(at place: SourceLocation) throws(KilnError) -> Function {
+        try expect("{", "to open the body of 'fused'")
+        try expect("^", "to start the block arguments of 'fused', like ^(%p0: f32[4]):")
+        var scope = Scope(file: file)
+        let params = try parameterList(&scope)
+        try expect(":", "after the block arguments of 'fused'")
+        let (body, yielded) = try block(&scope, terminator: "yield", owner: "the body of 'fused'")
+        try expect("}", "to close the body of 'fused'")
+        return Function(name: "fused", params: params, values: scope.values, body: body, results: yielded,
+                        resultTypes: yielded.map { scope.values[$0.id].type }, location: place)
     }
 
     /// The name of the `%value` at the current token (not consumed).
@@ -128,14 +153,16 @@ private struct Parser {
             repeat { operands.append(try scope.use(try localName("an operand"), at: location)); try advance() } while try accept(",")
         }
         try expect(")", "to close the operands of '\(opName)'")
-        let attributes = token.kind == .punct("{") ? try attributeBlock() : [:]
+        let kernel = opName == "fused" ? try fusedBody(at: opPlace) : nil
+        let attributes = kernel == nil && token.kind == .punct("{") ? try attributeBlock() : [:]
         try expect(":", "and the result type after '\(opName)(...)'")
         let typePlace = location
         let types = try typeList()
         guard types.count == names.count else {
             throw error("\(names.count) result\(names.count == 1 ? "" : "s") named but \(types.count) type\(types.count == 1 ? "" : "s") given", at: typePlace)
         }
-        let op = try makeOp(name: opName, attributes: attributes, resultTypes: types, at: opPlace)
+        let op: Op
+        if let kernel { op = .fused(kernel) } else { op = try makeOp(name: opName, attributes: attributes, resultTypes: types, at: opPlace) }
         var results: [Value] = []
         for ((name, place), t) in zip(names, types) { results.append(try scope.define(name, type: t, at: place)) }
         return Instruction(op: op, operands: operands, results: results, location: opPlace)

@@ -3,12 +3,24 @@
 /// This is the single definition of which operands and attributes each op accepts; the builder,
 /// parser and verifier all go through it.
 public func inferResultTypes(_ op: Op, _ operands: [TensorType]) throws(KilnError) -> [TensorType] {
+    if case .fused(let body) = op { return try fusedResultTypes(body, operands) }
     let result = try inferResultType(op, operands)
     try checkLimits(result)
     return [result]
 }
 
 private func fail(_ message: String) -> KilnError { KilnError(message) }
+
+/// A fused kernel's operands must match its body's parameters; the body must verify and yield at
+/// least one value. The results are the yielded types.
+private func fusedResultTypes(_ body: Function, _ operands: [TensorType]) throws(KilnError) -> [TensorType] {
+    guard operands == body.paramTypes else {
+        throw fail("'fused' operands (\(operands.map(\.description).joined(separator: ", "))) differ from its block arguments (\(body.paramTypes.map(\.description).joined(separator: ", ")))")
+    }
+    guard !body.results.isEmpty else { throw fail("'fused' must yield at least one value") }
+    do { try verify(body) } catch { throw fail("in the body of 'fused': \(error.message)") }
+    return body.resultTypes
+}
 
 private func arity(_ op: Op, _ operands: [TensorType], _ expected: Int) throws(KilnError) {
     guard operands.count == expected else {
@@ -394,5 +406,8 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
         }
         try requireFloat(op, type)
         return type
+
+    case .fused:
+        throw fail("'fused' has several results; use inferResultTypes")
     }
 }

@@ -21,6 +21,7 @@ public struct CommonSubexpressionElimination: Pass {
     public func run(on f: inout Function) throws(KilnError) -> Bool {
         var seen: [Expression: Value] = [:]
         return try f.rewriteInstructions(pass: name) { inst, _ in
+            guard inst.results.count == 1 else { return nil }
             let key = Expression(op: inst.op, operands: inst.operands)
             if let earlier = seen[key] { return .replace(earlier) }
             seen[key] = inst.results[0]

@@ -35,7 +35,7 @@ public struct PassDescriptor: Sendable {
         self.make = make
     }
 
-    /// The passes of this module. A later pass (fusion) is one more descriptor in such a list.
+    /// The passes of this module.
     public static let builtin: [PassDescriptor] = [
         PassDescriptor(name: "fold", summary: "evaluate instructions whose operands are all constants") {
             ConstantFolding(limits: $0.foldLimits)
@@ -48,6 +48,9 @@ public struct PassDescriptor: Sendable {
         },
         PassDescriptor(name: "dce", summary: "remove instructions whose results are unused") { _ in
             DeadCodeElimination()
+        },
+        PassDescriptor(name: "fuse", summary: "group elementwise instructions into fused kernels (one loop each)") { _ in
+            Fusion()
         },
     ]
 }

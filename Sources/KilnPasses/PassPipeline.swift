@@ -32,10 +32,11 @@ public struct PassPipeline: Sendable {
         self.measures = measures
     }
 
-    /// The pipeline compilation runs: `fold,simplify,cse,dce` to a fixed point.
+    /// The pipeline compilation runs: `fold,simplify,cse,dce,fuse` to a fixed point (fusing
+    /// leaves nothing for the other passes, so the last round only confirms it).
     public static func standard(options: PassOptions = PassOptions()) -> PassPipeline {
         PassPipeline(passes: [ConstantFolding(limits: options.foldLimits), AlgebraicSimplification(fastMath: options.fastMath),
-                              CommonSubexpressionElimination(), DeadCodeElimination()],
+                              CommonSubexpressionElimination(), DeadCodeElimination(), Fusion()],
                      fixedPoint: true)
     }
 

@@ -20,13 +20,13 @@ public func interpret(_ f: Function, inputs: [HostTensor]) throws(KilnError) -> 
             guard let t = env[v.id] else { throw KilnError("value %\(f.name(of: v)) is used before it is defined; run the verifier", at: inst.location) }
             operands.append(t)
         }
-        let result: HostTensor
+        let results: [HostTensor]
         do {
-            result = try evaluate(inst.op, operands)
+            results = try evaluateResults(inst.op, operands)
         } catch {
             throw KilnError(error.message, at: inst.location ?? error.location)
         }
-        env[inst.results[0].id] = result
+        for (v, t) in zip(inst.results, results) { env[v.id] = t }
     }
     var outputs: [HostTensor] = []
     for v in f.results {

@@ -1,5 +1,12 @@
 import KilnIR
 
+/// Applies `op` to concrete operands and returns all its results: a fused kernel interprets its
+/// body, every other op has one result (see `evaluate`).
+public func evaluateResults(_ op: Op, _ operands: [HostTensor]) throws(KilnError) -> [HostTensor] {
+    if case .fused(let body) = op { return try interpret(body, inputs: operands) }
+    return [try evaluate(op, operands)]
+}
+
 /// Applies one op to concrete operands with the reference kernels: the interpreter, constant
 /// folding and eager mode all evaluate ops through this one function.
 ///
@@ -37,6 +44,7 @@ public func evaluate(_ op: Op, _ operands: [HostTensor]) throws(KilnError) -> Ho
     case .oneHot: oneHotKernel(operands[0], out)
     case .rngUniform(let seed, _): rngUniformKernel(seed: seed, key: operands.first, out)
     case .rngNormal(let seed, _): rngNormalKernel(seed: seed, key: operands.first, out)
+    case .fused: throw KilnError("'fused' has several results; evaluate it with evaluateResults")
     }
     return out
 }

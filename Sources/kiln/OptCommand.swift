@@ -17,7 +17,7 @@ struct OptCommand: ParsableCommand {
     @Flag(help: "Print the IR after each pass that changed it (a diff against the previous text) to stderr.")
     var printAfterAll = false
 
-    @Flag(help: "Print statistics (instruction counts before and after, per pass) to stderr.")
+    @Flag(help: "Print statistics (instructions, C kernels and arena bytes before and after; per pass) to stderr.")
     var stats = false
 
     @Flag(help: "Verify the IR after every pass.")
@@ -34,6 +34,7 @@ struct OptCommand: ParsableCommand {
         var pipeline = try PassPipeline(parsing: passes, options: PassOptions(fastMath: fastMath))
         pipeline.printAfterAll = printAfterAll
         pipeline.verifyEach = verifyEach
+        pipeline.measures += [.kernels, .arenaBytes]
         let report = try pipeline.run(on: &module)
         if printAfterAll { writeToStandardError(report.log) }
         if stats { writeToStandardError(report.statisticsTable()) }

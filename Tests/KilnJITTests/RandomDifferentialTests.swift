@@ -1,12 +1,13 @@
 import KilnCodegen
 import KilnIR
 import KilnJIT
+import KilnPasses
 import KilnRuntime
 import KilnTestSupport
 import Testing
 
-/// Random functions of every op and dtype (Sources/KilnTestSupport), compiled and interpreted on
-/// random inputs: the results must be bit-exact. Functions summing floats are compiled with one
+/// Random functions of every op and dtype (Sources/KilnTestSupport), optimized with the default
+/// pipeline and compiled, and interpreted, on random inputs: the results must be bit-exact. Functions summing floats are compiled with one
 /// accumulator per reduction (the interpreter's order); the others with the default options.
 /// `KILN_DIFF_CASES` cases (default 2000) from `KILN_RANDOM_SEED` (default 0); a failing case is
 /// shrunk and printed with the seed that replays it.
@@ -21,11 +22,14 @@ import Testing
         }
     }
 
-    /// Why compiled and interpreted results differ on `c`, or nil.
+    /// Why `c`'s function, optimized by the default pipeline (fusion included) and compiled,
+    /// and the interpreted original give different results, or nil.
     static func problem(_ c: FailingCase) -> String? {
         let options = sumsFloats(c.function) ? exactOptions : CodegenOptions()
         do {
-            let compiled = try compiler.compile(c.function, options: options).run(c.inputs)
+            var optimized = c.function
+            _ = try PassPipeline.standard().run(on: &optimized)
+            let compiled = try compiler.compile(optimized, options: options).run(c.inputs)
             return mismatch(compiled, try interpret(c.function, inputs: c.inputs), .exact)
         } catch {
             return "\(error)"

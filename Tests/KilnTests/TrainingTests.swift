@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import KilnIR
 import KilnRuntime
@@ -144,6 +145,33 @@ import KilnRuntime
         // A second epoch continues from the updated parameters and step count; stopping early works.
         let stopped = try looped.trainEpoch(loader, epoch: 1) { done, _ in done == 2 }
         #expect(stopped == 2 && looped.stepCount == 8)
+    }
+
+    /// Saving after one epoch and resuming in a fresh trainer gives exactly the parameters of
+    /// training two epochs straight (parameters, optimizer state and step count are all saved).
+    @Test func resumingFromACheckpointIsExact() throws {
+        let data = try Dataset(inputs: try batch([12, 5], seed: 21), labels: try labels(12, classes: 3, seed: 22))
+        let loader = try DataLoader(data, batchSize: 4, seed: 3)
+        let make = { Sequential(try Linear(5, 6, seed: 1), Activation(relu), try Linear(6, 3, seed: 2)) }
+        let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
+        func trainer(_ m: Sequential) throws -> Trainer {
+            try Trainer(model: m, loss: loss, optimizer: Adam(lr: 0.01), inputType: loader.inputType, labelType: loader.labelType)
+        }
+        let straight = try make()
+        let t1 = try trainer(straight)
+        for epoch in 0..<2 { try t1.trainEpoch(loader, epoch: epoch) }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-resume-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let first = try make()
+        let t2 = try trainer(first)
+        try t2.trainEpoch(loader, epoch: 0)
+        try t2.saveCheckpoint(to: path)
+        let resumed = try make()
+        let t3 = try trainer(resumed)
+        try t3.loadCheckpoint(from: path)
+        #expect(t3.stepCount == 3)
+        try t3.trainEpoch(loader, epoch: 1)
+        for (p, q) in zip(straight.parameters, resumed.parameters) { #expect(p.value.doubles == q.value.doubles) }
     }
 
     @Test func evaluatorMeasuresLossAndAccuracy() throws {

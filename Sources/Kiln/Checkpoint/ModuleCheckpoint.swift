@@ -24,6 +24,14 @@ extension Module {
     /// there with its dtype and shape and nothing else may be; otherwise the error lists every
     /// mismatch and no parameter is modified.
     func assign(_ tensors: [String: HostTensor], source: String) throws(KilnError) {
+        try checkFits(tensors, source: source)
+        for (name, p) in namedParameters {
+            if let t = tensors[name] { try copy(t, into: p.value) }
+        }
+    }
+
+    /// Throws, listing every mismatch, unless `tensors` holds exactly the parameters' names, dtypes and shapes.
+    func checkFits(_ tensors: [String: HostTensor], source: String) throws(KilnError) {
         let named = namedParameters
         var problems: [String] = []
         for (name, p) in named {
@@ -39,9 +47,6 @@ extension Module {
         }
         guard problems.isEmpty else {
             throw KilnError("\(source) does not fit the model (nothing was loaded):\n  " + problems.joined(separator: "\n  "))
-        }
-        for (name, p) in named {
-            if let t = tensors[name] { try copy(t, into: p.value) }
         }
     }
 }

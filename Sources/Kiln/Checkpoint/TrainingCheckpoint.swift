@@ -28,6 +28,9 @@ extension Trainer {
         guard let step = metadata["step"].flatMap({ Int($0) }), step >= 0 else {
             throw KilnError("checkpoint '\(path)' has no training step count; it was not written by a Trainer (load it with Module.load)")
         }
+        var modelTensors: [String: HostTensor] = [:]
+        for (name, t) in tensors where name.hasPrefix("model.") { modelTensors[String(name.dropFirst(6))] = t }
+        try model.checkFits(modelTensors, source: "checkpoint '\(path)'")
         let names = Dictionary(model.namedParameters.map { (ObjectIdentifier($0.1), $0.0) }, uniquingKeysWith: { a, _ in a })
         var saved: [[HostTensor]] = []
         for (p, slots) in zip(parameters, states) {
@@ -41,8 +44,6 @@ extension Trainer {
             }
             saved.append(restored)
         }
-        var modelTensors: [String: HostTensor] = [:]
-        for (name, t) in tensors where name.hasPrefix("model.") { modelTensors[String(name.dropFirst(6))] = t }
         try model.assign(modelTensors, source: "checkpoint '\(path)'")
         try restore(states: saved, stepCount: step)
         return metadata

@@ -1,0 +1,135 @@
+import KilnIR
+
+// Fused kernels: one loop nest over the iteration shape (the shape of the yielded values), the
+// innermost loop unrolled 4x. Each element is computed from the inputs through scalar
+// temporaries and only the yielded values are stored. `broadcast_in_dim`, `transpose` and
+// `reshape` of a block argument become strided reads (stride 0 repeats); splat constants become
+// locals declared once before the loops.
+
+/// A body value as the element loop sees it.
+private enum FusedValue {
+    /// Elements of block argument `param` at `strides` (one per axis of the value's shape).
+    case view(param: Int, shape: [Int], strides: [Int])
+    /// A C expression: a hoisted constant or a temporary of the element's block.
+    case scalar(String)
+}
+
+extension KernelBuilder {
+    /// The kernel of `fused(body)`: block argument `k` is the operand `p<k>`, yielded value `k`
+    /// the output `out<k>` (`out` when there is one).
+    mutating func lowerFused(_ body: Function) throws(KilnError) {
+        guard let first = body.results.first else { throw internalError("a fused kernel yields nothing") }
+        let shape = body.type(of: first).shape
+        var values: [Value: FusedValue] = [:]
+        for (k, p) in body.params.enumerated() {
+            let type = body.type(of: p)
+            values[p] = .view(param: k, shape: type.shape, strides: rowMajorStrides(type.shape))
+        }
+        // Views and constants first; the arrays the loop reads are the views of the iteration shape.
+        var elementwise: [Instruction] = []
+        var arrays: [(param: Int, strides: [Int])] = []
+        var arrayOf: [Value: Int] = [:]
+        func read(_ v: Value) throws(KilnError) {
+            guard arrayOf[v] == nil, case let .view(param, viewShape, strides)? = values[v] else { return }
+            guard viewShape == shape else {
+                throw internalError("a fused kernel reads %\(body.name(of: v)) of shape \(viewShape) in a loop over \(shape)")
+            }
+            if let existing = arrays.firstIndex(where: { $0.param == param && $0.strides == strides }) {
+                arrayOf[v] = existing
+            } else {
+                arrayOf[v] = arrays.count
+                arrays.append((param, strides))
+            }
+        }
+        for inst in body.body {
+            guard let result = inst.results.first else { continue }
+            let type = body.type(of: result)
+            switch inst.op {
+            case .constant(.splat(let value), _):
+                line("const \(cType(type.dtype)) c\(result.id) = \(scalar(value, type.dtype));")
+                values[result] = .scalar("c\(result.id)")
+            case .broadcastInDim, .transpose, .reshape:
+                values[result] = try layoutView(inst, body, values)
+            case .unary, .binary, .compare, .select, .convert:
+                guard type.shape == shape else {
+                    throw internalError("a fused kernel computes %\(body.name(of: result)) of shape \(type.shape) in a loop over \(shape)")
+                }
+                for v in inst.operands { try read(v) }
+                elementwise.append(inst)
+            default:
+                throw internalError("'\(inst.op.name)' inside a fused kernel; code generation fuses elementwise and layout ops only")
+            }
+        }
+        for v in body.results { try read(v) }
+
+        let outputStrides = rowMajorStrides(shape)
+        let (loopShape, strides) = collapseAxes(shape, arrays.map(\.strides) + body.results.map { _ in outputStrides })
+        let outer = strides.map { Array($0.dropLast()) }
+        let offsets = openLoops(Array(loopShape.dropLast()),
+                                outer.enumerated().map { a, s in ("q\(a)_", 0, s) })
+        let inner = strides.map { $0[$0.count - 1] }
+        let outputs = outputNames(body.results.count)
+        func at(_ array: Int, _ name: String, _ i: String) -> String {
+            element(name, offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
+        }
+        let hoisted = values
+        try unrolledLoop(loopShape[loopShape.count - 1]) { (k, i) throws(KilnError) in
+            var values = hoisted
+            var statements: [String] = []
+            func operand(_ v: Value) throws(KilnError) -> String {
+                if let a = arrayOf[v] { return at(a, "p\(arrays[a].param)", i) }
+                guard case .scalar(let expression)? = values[v] else {
+                    throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it")
+                }
+                return expression
+            }
+            for inst in elementwise {
+                var x: [String] = []
+                for v in inst.operands { x.append(try operand(v)) }
+                let result = inst.results[0], type = body.type(of: result)
+                let expression: String
+                switch inst.op {
+                case .unary(let u): expression = try unaryExpression(u, type.dtype, x[0], &k)
+                case .binary(let b): expression = binaryExpression(b, type.dtype, x[0], x[1], &k)
+                case .compare(let d): expression = "\(x[0]) \(compareOperator(d)) \(x[1])"
+                case .select: expression = "\(x[0]) ? \(x[1]) : \(x[2])"
+                case .convert(let dtype):
+                    let from = body.type(of: inst.operands[0]).dtype
+                    expression = from == dtype ? x[0] : convertExpression(x[0], from: from, to: dtype, &k)
+                default: throw internalError("'\(inst.op.name)' is not elementwise")
+                }
+                statements.append("const \(cType(type.dtype)) t\(result.id) = \(expression);")
+                values[result] = .scalar("t\(result.id)")
+            }
+            for (k, (v, name)) in zip(body.results, outputs).enumerated() {
+                statements.append("\(at(arrays.count + k, name, i)) = \(try operand(v));")
+            }
+            return "{ " + statements.joined(separator: " ") + " }"
+        }
+        closeLoops()
+    }
+
+}
+
+/// The view a `broadcast_in_dim`, `transpose` or `reshape` reads when its operand is a block
+/// argument or such a view; a layout op of a splat constant is that constant.
+private func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value: FusedValue]) throws(KilnError) -> FusedValue {
+    guard let source = inst.operands.first, let result = inst.results.first, let operand = values[source] else {
+        throw internalError("'\(inst.op.name)' in a fused kernel reads a value computed per element")
+    }
+    let sourceShape = body.type(of: source).shape, shape = body.type(of: result).shape
+    switch (inst.op, operand) {
+    case (_, .scalar):
+        return operand
+    case let (.broadcastInDim(_, dims), .view(param, _, strides)):
+        var out = [Int](repeating: 0, count: shape.count)
+        for (k, d) in dims.enumerated() where sourceShape[k] != 1 { out[d] = strides[k] }
+        return .view(param: param, shape: shape, strides: out)
+    case let (.transpose(perm), .view(param, _, strides)):
+        return .view(param: param, shape: shape, strides: perm.map { strides[$0] })
+    case let (.reshape, .view(param, viewShape, strides)) where strides == rowMajorStrides(viewShape):
+        return .view(param: param, shape: shape, strides: rowMajorStrides(shape))
+    default:
+        throw internalError("a fused kernel applies '\(inst.op.name)' to a view that is not contiguous")
+    }
+}
