@@ -1,6 +1,14 @@
 import KilnIR
 import KilnJIT
 import KilnPasses
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The JIT tier of compiled training and evaluation: `.optimizing` (the step runs for minutes, gcc's
+/// code pays for its compile), unless the environment variable `KILN_JIT_TIER` names another
+/// (`baseline`, `adaptive`), e.g. to compare the tiers.
+let trainingTier: JITTier = getenv("KILN_JIT_TIER").flatMap { JITTier(rawValue: String(cString: $0)) } ?? .optimizing
 
 /// A `TrainingStep` optimized by the default pass pipeline and compiled to native code, with what
 /// each stage produced (for `--dump-ir`) and how long it took.
@@ -9,8 +17,11 @@ public struct CompiledTrainingStep {
     /// The step function after the passes, as compiled.
     public let optimized: Function
     public let compiled: CompiledFunction
-    /// Seconds spent tracing + differentiating, optimizing, and generating + compiling C.
+    /// Seconds spent tracing + differentiating, optimizing, and generating C + compiling it with libtcc.
     public let traceSeconds: Double, passSeconds: Double, compileSeconds: Double
+    /// Seconds gcc took to compile and load the optimizing tier; nil when the step runs libtcc's code
+    /// (see `compiled.optimizingTierStatus` for why).
+    public let gccSeconds: Double?
 
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType) throws {
@@ -22,11 +33,13 @@ public struct CompiledTrainingStep {
         _ = try PassPipeline.standard().run(on: &f)
         optimized = f
         let passed = clock.now
-        compiled = try JITCompiler.shared.compile(f, appending: epochLoopSource, extraSymbols: ["memcpy"])
+        compiled = try JITCompiler.shared.compile(f, tier: trainingTier, appending: epochLoopSource, extraSymbols: ["memcpy"])
         let end = clock.now
         traceSeconds = seconds(traced - start)
         passSeconds = seconds(passed - traced)
-        compileSeconds = seconds(end - passed)
+        gccSeconds = compiled.optimizingCompileMilliseconds.map { $0 / 1000 }
+        compileSeconds = trainingTier == .optimizing ? seconds(end - passed) - (gccSeconds ?? 0)
+                                                     : (compiled.timings.codegenMilliseconds + compiled.timings.compileMilliseconds) / 1000
     }
 }
 

@@ -60,7 +60,6 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
                   permutation: [Int64], batchSize: Int, steps: Int, firstStep: Int, every: Int,
                   parameters: inout [HostTensor], spare: inout [HostTensor],
                   observe: @escaping (Int, Double) -> Bool) throws -> Int {
-    guard let fit = compiled.symbol("kiln_fit") else { throw KilnError("internal: the compiled step has no kiln_fit loop") }
     guard permutation.count >= steps * batchSize, permutation.allSatisfy({ $0 >= 0 && Int($0) < inputs.type.shape[0] }),
           inputs.type.shape[0] == labels.type.shape[0] else {
         throw KilnError("the epoch needs \(steps * batchSize) row indices within the \(inputs.type.shape[0]) rows of the data set")
@@ -93,7 +92,9 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
         let value = observer.lossType == .f64 ? loss.load(as: Double.self) : Double(loss.load(as: Float.self))
         return observer.body(done, value) ? 1 : 0
     }
-    let done = compiled.withEntryAndArena { _, arena in
+    // kiln_fit comes from the same tier as the entry point it calls, and stays for the whole loop.
+    let done = try compiled.withEntryAndArena { code, arena in
+        guard let fit = code.symbol("kiln_fit") else { throw KilnError("internal: the compiled step has no kiln_fit loop") }
         let function = unsafeBitCast(fit, to: FitFunction.self)
         return args.withUnsafeMutableBufferPointer { a in
             function(a.baseAddress, arena, sources, rowBytes, gathered, 2, permutation, batchSize, steps, Int64(firstStep),

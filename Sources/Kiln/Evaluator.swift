@@ -58,7 +58,7 @@ public final class Evaluator {
             }
             var f = traced.function
             _ = try PassPipeline.standard().run(on: &f)
-            compiled[size] = (f, mode == .compiled ? try JITCompiler.shared.compile(f) : nil, traced.parameters)
+            compiled[size] = (f, mode == .compiled ? try JITCompiler.shared.compile(f, tier: trainingTier) : nil, traced.parameters)
         }
         guard let entry = compiled[size] else { throw KilnError("internal: no evaluation function") }
         let inputs = [x, y] + entry.parameters.map(\.value)

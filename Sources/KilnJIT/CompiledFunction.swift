@@ -1,3 +1,4 @@
+import Dispatch
 import KilnCodegen
 import KilnIR
 import KilnRuntime
@@ -14,11 +15,19 @@ public struct CompileTimings: Hashable, Sendable {
     public var compileMilliseconds: Double
 }
 
+/// Background gcc compiles run one at a time, so tiering up never floods the machine.
+private let tierUpQueue = DispatchQueue(label: "kiln.jit.tier-up")
+
 /// A function compiled to machine code, ready to run on host tensors.
 ///
-/// It owns the code (through its libtcc module) and its arena; calls are serialized, since every
-/// call uses the same arena. Inputs are checked against the signature before the code runs:
-/// a fault inside compiled code would end the process.
+/// It owns its code and its arena; calls are serialized, since every call uses the same arena.
+/// Inputs are checked against the signature before the code runs: a fault inside compiled code
+/// would end the process.
+///
+/// The code has up to two tiers: libtcc's, always, and gcc's once the optimizing tier is ready
+/// (see `JITTier`). Each call runs the newest tier ready when it starts, so the switch happens
+/// between calls; both tiers share the arena's memory plan, and both stay loaded as long as the
+/// function lives.
 public final class CompiledFunction: @unchecked Sendable {
     private typealias Entry = @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutablePointer<CChar>?) -> Void
 
@@ -31,17 +40,23 @@ public final class CompiledFunction: @unchecked Sendable {
     public let program: CProgram
     public let timings: CompileTimings
 
-    private let module: TCCModule
-    private let entry: Entry
+    private let baseline: TCCModule
     private let arena: UnsafeMutableRawPointer
     private let callLock = Mutex<Void>(())
+    /// The whole translation unit (with the `appending` C) and how to compile it with gcc.
+    private let unit: String
+    private let toolchain: NativeToolchain
+    private let optimizing = Mutex<(status: OptimizingTierStatus, code: SharedObjectModule?)>((.notRequested, nil))
+    /// Entered while gcc compiles.
+    private let tierUp = DispatchGroup()
 
     /// The generated C source.
     public var cSource: String { program.source }
     /// Bytes of the arena holding every intermediate value.
     public var arenaPeakBytes: Int { program.plan.peakBytes }
 
-    init(function f: Function, program: CProgram, module: TCCModule, timings: CompileTimings) throws(KilnError) {
+    init(function f: Function, program: CProgram, unit: String, module: TCCModule, toolchain: NativeToolchain,
+         timings: CompileTimings) throws(KilnError) {
         guard program.plan.peakBytes <= HostTensor.maxBytes else {
             throw KilnError("@\(f.name) needs an arena of \(program.plan.peakBytes) bytes for its intermediates, more than the \(HostTensor.maxBytes >> 30) GiB limit; use smaller shapes")
         }
@@ -55,21 +70,96 @@ public final class CompiledFunction: @unchecked Sendable {
         self.resultTypes = f.resultTypes
         self.program = program
         self.timings = timings
-        self.module = module
-        self.entry = unsafeBitCast(module.entry, to: Entry.self)
+        self.baseline = module
+        self.unit = unit
+        self.toolchain = toolchain
         self.arena = raw
     }
 
     deinit { free(arena) }
 
-    /// The address of another global symbol of the unit (from the `appending` C of
-    /// `JITCompiler.compile`), valid while this object lives.
-    public func symbol(_ name: String) -> UnsafeMutableRawPointer? { module.symbol(name) }
+    /// Whether calls now run gcc's code.
+    public var isOptimized: Bool { optimizing.withLock { $0.code != nil } }
 
-    /// Runs `body` with the entry point's address and the arena, holding the call lock: for driver
-    /// code that calls the entry point itself. The caller must pass valid arguments.
-    public func withEntryAndArena<R>(_ body: (UnsafeMutableRawPointer, UnsafeMutableRawPointer) throws -> R) rethrows -> R {
-        try callLock.withLock { _ in try body(module.entry, arena) }
+    /// Where the optimizing tier stands (why it is unavailable, when it is).
+    public var optimizingTierStatus: OptimizingTierStatus { optimizing.withLock { $0.status } }
+
+    /// Milliseconds gcc took to compile and load the optimizing tier, once it is ready.
+    public var optimizingCompileMilliseconds: Double? {
+        if case .ready(let milliseconds) = optimizingTierStatus { return milliseconds }
+        return nil
+    }
+
+    /// Waits until a gcc compile under way (from `JITTier.adaptive`) has finished; returns
+    /// `isOptimized`. Returns at once when no compile is under way.
+    @discardableResult
+    public func waitForOptimizedTier() -> Bool {
+        tierUp.wait()
+        return isOptimized
+    }
+
+    /// The code of the newest tier ready.
+    private var current: TierCode {
+        optimizing.withLock { $0.code }.map { TierCode(tier: .optimizing, code: $0) } ?? TierCode(tier: .baseline, code: baseline)
+    }
+
+    /// The address of another global symbol of the unit (from the `appending` C of
+    /// `JITCompiler.compile`) in the newest tier's code, valid while this object lives. A caller
+    /// that calls it should get it inside `withEntryAndArena` instead, from the same tier as the
+    /// entry point.
+    public func symbol(_ name: String) -> UnsafeMutableRawPointer? { current.symbol(name) }
+
+    /// Runs `body` with the newest tier's code (entry point and symbols) and the arena, holding
+    /// the call lock: for driver code that calls the entry point itself. The caller must pass
+    /// valid arguments.
+    public func withEntryAndArena<R>(_ body: (TierCode, UnsafeMutableRawPointer) throws -> R) rethrows -> R {
+        try callLock.withLock { _ in try body(current, arena) }
+    }
+
+    /// Compiles the optimizing tier now, unless it was asked for before (then waits for that).
+    func optimize() {
+        guard claimTierUp() else { return tierUp.wait() }
+        install(Self.buildOptimized(unit: unit, toolchain: toolchain))
+        tierUp.leave()
+    }
+
+    /// Starts compiling the optimizing tier in the background, unless it was asked for before.
+    /// The compile holds the function weakly: if the function is freed first, the code is dropped.
+    func optimizeInBackground() {
+        guard claimTierUp() else { return }
+        let (unit, toolchain, group) = (unit, toolchain, tierUp)
+        tierUpQueue.async { [weak self] in
+            let built = Self.buildOptimized(unit: unit, toolchain: toolchain)
+            self?.install(built)
+            group.leave()
+        }
+    }
+
+    /// Marks the optimizing tier as compiling if nobody asked for it yet; true when this caller must compile it.
+    private func claimTierUp() -> Bool {
+        optimizing.withLock { state in
+            guard state.status == .notRequested else { return false }
+            state.status = .compiling
+            tierUp.enter()
+            return true
+        }
+    }
+
+    /// gcc's code for `unit` and the resulting status (how long it took, or why it failed).
+    private static func buildOptimized(unit: String, toolchain: NativeToolchain) -> (status: OptimizingTierStatus, code: SharedObjectModule?) {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let code = try toolchain.load(source: unit, entryName: CProgram.entryName)
+            return (.ready(milliseconds: milliseconds(clock.now - start)), code)
+        } catch {
+            return (.unavailable(error.message), nil)
+        }
+    }
+
+    /// Makes `built` the tier of the calls that start from now on.
+    private func install(_ built: (status: OptimizingTierStatus, code: SharedObjectModule?)) {
+        optimizing.withLock { $0 = built }
     }
 
     /// Runs the compiled code on `inputs` (one per parameter, of the parameter's type) and
@@ -84,10 +174,11 @@ public final class CompiledFunction: @unchecked Sendable {
         var outputs: [HostTensor] = []
         for type in resultTypes { outputs.append(try HostTensor(zeros: type)) }
         var args: [UnsafeMutableRawPointer?] = inputs.map(\.data) + outputs.map(\.data)
-        callLock.withLock { _ in
+        withEntryAndArena { code, arena in
+            let entry = unsafeBitCast(code.entry, to: Entry.self)
             args.withUnsafeMutableBufferPointer { entry($0.baseAddress, arena.assumingMemoryBound(to: CChar.self)) }
         }
-        withExtendedLifetime((inputs, module)) {}
+        withExtendedLifetime(inputs) {}
         return outputs
     }
 }

@@ -2,11 +2,13 @@ import KilnCodegen
 import KilnIR
 import Synchronization
 
-/// Compiles functions to machine code (IR → C → libtcc), remembering recent results.
+/// Compiles functions to machine code (IR → C → libtcc, and gcc for the optimizing tier),
+/// remembering recent results.
 ///
 /// The cache is keyed by the function's canonical text (`printFunction`) and the codegen options,
-/// so compiling the same function again returns the same `CompiledFunction` at once. It holds the
-/// `capacity` most recently used functions; an evicted function stays valid for whoever holds it.
+/// so compiling the same function again returns the same `CompiledFunction` at once (asking for a
+/// higher tier then upgrades it). It holds the `capacity` most recently used functions; an
+/// evicted function stays valid for whoever holds it.
 public final class JITCompiler: Sendable {
     /// The process-wide compiler.
     public static let shared = JITCompiler()
@@ -45,10 +47,14 @@ public final class JITCompiler: Sendable {
 
     private let capacity: Int
     private let cache = Mutex(Cache())
+    /// The C compiler of the optimizing tier.
+    public let toolchain: NativeToolchain
 
-    /// A compiler whose cache keeps up to `capacity` compiled functions.
-    public init(capacity: Int = 64) {
+    /// A compiler whose cache keeps up to `capacity` compiled functions, building optimizing
+    /// tiers with `toolchain`.
+    public init(capacity: Int = 64, toolchain: NativeToolchain = NativeToolchain()) {
         self.capacity = max(capacity, 0)
+        self.toolchain = toolchain
     }
 
     /// Cache hits and misses so far.
@@ -59,19 +65,34 @@ public final class JITCompiler: Sendable {
     /// `f` compiled to machine code; a compile of a function already in the cache is free.
     ///
     /// `extra` is more C compiled in the same unit (e.g. a driver loop calling the entry point,
-    /// found with `CompiledFunction.symbol`); `extraSymbols` names the external functions it calls.
-    public func compile(_ f: Function, options: CodegenOptions = CodegenOptions(), appending extra: String = "",
-                        extraSymbols: [String] = []) throws(KilnError) -> CompiledFunction {
+    /// found with `TierCode.symbol`); `extraSymbols` names the external functions it calls.
+    /// `tier` says whether gcc compiles the unit too, now or in the background; when it cannot,
+    /// the function keeps libtcc's code and `optimizingTierStatus` says why.
+    public func compile(_ f: Function, options: CodegenOptions = CodegenOptions(), tier: JITTier = .baseline,
+                        appending extra: String = "", extraSymbols: [String] = []) throws(KilnError) -> CompiledFunction {
+        let compiled = try baseline(f, options: options, appending: extra, extraSymbols: extraSymbols)
+        switch tier {
+        case .baseline: break
+        case .optimizing: compiled.optimize()
+        case .adaptive: compiled.optimizeInBackground()
+        }
+        return compiled
+    }
+
+    /// `f` compiled by libtcc, from the cache when it is there.
+    private func baseline(_ f: Function, options: CodegenOptions, appending extra: String,
+                          extraSymbols: [String]) throws(KilnError) -> CompiledFunction {
         let key = CacheKey(text: printFunction(f), options: options, extra: extra)
         if let cached = cache.withLock({ $0.lookup(key) }) { return cached }
         let clock = ContinuousClock()
         let codegenStart = clock.now
         let program = try emitC(f, options: options)
         let compileStart = clock.now
+        let unit = extra.isEmpty ? program.source : program.source + "\n" + extra
         let module: TCCModule
         do {
             let symbols = program.externalSymbols + extraSymbols.filter { !program.externalSymbols.contains($0) }
-            module = try TCCModule.compile(source: extra.isEmpty ? program.source : program.source + "\n" + extra,
+            module = try TCCModule.compile(source: unit,
                                            fileName: program.fileName, entryName: CProgram.entryName,
                                            symbols: try bindSymbols(symbols))
         } catch {
@@ -80,13 +101,14 @@ public final class JITCompiler: Sendable {
         let end = clock.now
         let timings = CompileTimings(codegenMilliseconds: milliseconds(compileStart - codegenStart),
                                      compileMilliseconds: milliseconds(end - compileStart))
-        let compiled = try CompiledFunction(function: f, program: program, module: module, timings: timings)
+        let compiled = try CompiledFunction(function: f, program: program, unit: unit, module: module,
+                                            toolchain: toolchain, timings: timings)
         cache.withLock { $0.insert(compiled, for: key, capacity: capacity) }
         return compiled
     }
 }
 
-private func milliseconds(_ d: Duration) -> Double {
+func milliseconds(_ d: Duration) -> Double {
     let (seconds, attoseconds) = d.components
     return Double(seconds) * 1e3 + Double(attoseconds) * 1e-15
 }

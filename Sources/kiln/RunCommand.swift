@@ -11,6 +11,8 @@ enum Backend: String, CaseIterable, ExpressibleByArgument {
     case interp
 }
 
+extension JITTier: ExpressibleByArgument {}
+
 /// `kiln run FILE.kir`: runs one function on `.npy` (or random) inputs.
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,7 +38,10 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The backend that runs the function.")
     var backend: Backend = .jit
 
-    @Flag(help: "Print the time of each stage (parse, verify, passes, codegen, tcc compile, run) and the arena's peak bytes.")
+    @Option(help: "The JIT tier: libtcc only (baseline), gcc -O3 before running (optimizing), or gcc in the background (adaptive).")
+    var tier: JITTier = .baseline
+
+    @Flag(help: "Print the time of each stage (parse, verify, passes, codegen, tcc compile, gcc compile, run) and the arena's peak bytes.")
     var timings = false
 
     func validate() throws {
@@ -56,12 +61,16 @@ struct RunCommand: ParsableCommand {
             results = try interpret(f, inputs: arguments)
             loaded.timings.append(("run", milliseconds(clock.now - start)))
         case .jit:
-            let compiled = try JITCompiler.shared.compile(f)
+            let compiled = try JITCompiler.shared.compile(f, tier: tier)
             loaded.timings.append(("codegen", compiled.timings.codegenMilliseconds))
             loaded.timings.append(("tcc compile", compiled.timings.compileMilliseconds))
             let start = clock.now
             results = try compiled.run(arguments)
             loaded.timings.append(("run", milliseconds(clock.now - start)))
+            // Let a background compile finish rather than leave gcc running after exit.
+            compiled.waitForOptimizedTier()
+            if let gcc = compiled.optimizingCompileMilliseconds { loaded.timings.append(("gcc compile", gcc)) }
+            if timings, case .unavailable(let reason) = compiled.optimizingTierStatus { print("gcc tier unavailable: \(reason)") }
             arenaBytes = compiled.arenaPeakBytes
         }
         if let out { try writeResults(results, to: out) }

@@ -90,7 +90,9 @@ struct TrainCommand: ParsableCommand {
         if let compiled = trainer.compiledStep {
             print("compiled the training step in \(format((monotonicSeconds() - start) * 1000, 1)) ms: trace + grad " +
                   "\(format(compiled.traceSeconds * 1000, 1)) ms, passes \(format(compiled.passSeconds * 1000, 1)) ms, " +
-                  "C + tcc \(format(compiled.compileSeconds * 1000, 1)) ms (\(compiled.optimized.body.count) instructions, " +
+                  "C + tcc \(format(compiled.compileSeconds * 1000, 1)) ms" +
+                  (compiled.gccSeconds.map { ", gcc \(format($0 * 1000, 1)) ms" } ?? "") +
+                  " (\(compiled.optimized.body.count) instructions, " +
                   "arena \(compiled.compiled.arenaPeakBytes / 1024) KiB)")
             if let dumpIR { try dump(trainer, compiled, to: dumpIR) }
         }

@@ -1,0 +1,213 @@
+import Foundation
+import KilnCodegen
+import KilnIR
+import KilnJIT
+import KilnRuntime
+import KilnTestSupport
+import Testing
+
+/// The optimizing tier: the same C compiled by gcc gives the same bits as libtcc's code and the
+/// interpreter, tiers up in the background without disturbing calls, falls back to libtcc when gcc
+/// is missing or fails, and leaves no files behind.
+@Suite struct OptimizingTierTests {
+    /// A private directory for one test, removed at the end of the test (by `deinit`).
+    final class Scratch {
+        let path: String
+        init() throws {
+            path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-tier-test-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        }
+        deinit { try? FileManager.default.removeItem(atPath: path) }
+
+        /// An executable shell script `name` holding `body`, written through a close-on-exec
+        /// descriptor (a process spawned meanwhile by another test must not keep it open for
+        /// writing, which would make running it fail with ETXTBSY).
+        func script(_ name: String, _ body: String) throws -> String {
+            let file = path + "/" + name
+            let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+            let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
+            let written = fd >= 0 && write(fd, bytes, bytes.count) == bytes.count
+            guard fd >= 0, close(fd) == 0, written else { throw CocoaError(.fileWriteUnknown) }
+            return file
+        }
+
+        func contents(_ subdirectory: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: path + "/" + subdirectory)
+        }
+    }
+
+    static let edges = """
+    func @edges(%a: f32[14], %b: f32[14]) -> (f32[14], f32[14], f32[14], i32[14], bool[14], f32[14], f32[14], f32[14]) {
+      %mx = max(%a, %b) : f32[14]
+      %mn = min(%b, %a) : f32[14]
+      %ab = abs(%a) : f32[14]
+      %ci = convert(%b) {dtype = "i32"} : i32[14]
+      %lt = compare(%a, %b) {direction = "lt"} : bool[14]
+      %q = div(%a, %b) : f32[14]
+      %s = sqrt(%a) : f32[14]
+      %e = exp(%b) : f32[14]
+      %p = pow(%a, %b) : f32[14]
+      %fl = floor(%q) : f32[14]
+      %t = tanh(%e) : f32[14]
+      %sel = select(%lt, %s, %fl) : f32[14]
+      return %mx, %mn, %ab, %ci, %lt, %sel, %p, %t
+    }
+    """
+
+    /// `f` on `inputs`: libtcc's results, then gcc's (same compiled function, tiered up), from a
+    /// compiler using `toolchain`.
+    static func bothTiers(_ f: Function, _ inputs: [HostTensor], options: CodegenOptions,
+                          toolchain: NativeToolchain = NativeToolchain()) throws -> (baseline: [HostTensor], optimized: [HostTensor], compiled: CompiledFunction) {
+        let compiler = JITCompiler(capacity: 1, toolchain: toolchain)
+        let compiled = try compiler.compile(f, options: options)
+        #expect(!compiled.isOptimized && compiled.optimizingTierStatus == .notRequested)
+        let baseline = try compiled.run(inputs)
+        let upgraded = try compiler.compile(f, options: options, tier: .optimizing)
+        #expect(upgraded === compiled)
+        return (baseline, try compiled.run(inputs), compiled)
+    }
+
+    /// Why gcc's, libtcc's and the interpreter's results on `f` differ, or nil.
+    static func tierProblem(_ f: Function, _ inputs: [HostTensor], options: CodegenOptions) throws -> String? {
+        let (baseline, optimized, compiled) = try bothTiers(f, inputs, options: options)
+        guard compiled.isOptimized else { return "not optimized: \(compiled.optimizingTierStatus)" }
+        if let problem = mismatch(optimized, baseline, .exact) { return "gcc vs tcc: \(problem)" }
+        return mismatch(optimized, try interpret(f, inputs: inputs), .exact).map { "gcc vs interpreter: \($0)" }
+    }
+
+    @Test func edgeValuesAreBitIdentical() throws {
+        let f = try parseFunction(Self.edges)
+        #expect(try Self.tierProblem(f, try testInputs(f), options: CodegenOptions()) == nil)
+        #expect(NativeToolchain.flags.contains("-ffp-contract=off") && !NativeToolchain.flags.contains("-ffast-math"))
+    }
+
+    /// Every function of ir-examples/: bit-identical across tiers with the default options (four
+    /// accumulators: the same reassociation in both), and bit-exact against the interpreter with one.
+    @Test(arguments: ExampleJITTests.examples)
+    func example(file: String) throws {
+        let module = try loadModule(path: ExampleJITTests.directory.appendingPathComponent(file).path)
+        let data = ExampleJITTests.directory.appendingPathComponent("data").appendingPathComponent(String(file.dropLast(4)))
+        for f in module.functions {
+            let folder = data.appendingPathComponent(f.name)
+            let inputs = try f.params.map { try readNPY(path: folder.appendingPathComponent("in_\(f.name(of: $0)).npy").path) }
+            let (baseline, optimized, compiled) = try Self.bothTiers(f, inputs, options: CodegenOptions())
+            #expect(compiled.isOptimized, "\(compiled.optimizingTierStatus)")
+            #expect(mismatch(optimized, baseline, .exact) == nil, "@\(f.name) of \(file)")
+            #expect(try Self.tierProblem(f, inputs, options: exactOptions) == nil, "@\(f.name) of \(file)")
+        }
+    }
+
+    /// `KILN_TIER_CASES` random functions (default 100) from `KILN_RANDOM_SEED`: gcc, libtcc and the
+    /// interpreter agree bit for bit.
+    @Test func randomFunctionsAreBitIdentical() throws {
+        var failures = 0
+        for seed in randomSeeds(countVariable: "KILN_TIER_CASES", defaultCount: 100) where failures < 3 {
+            let f = variedRandomFunction(seed: seed)
+            let options = RandomDifferentialTests.sumsFloats(f) ? exactOptions : CodegenOptions()
+            guard let problem = try Self.tierProblem(f, try randomInputs(for: f, seed: seed), options: options) else { continue }
+            failures += 1
+            Issue.record("seed \(seed) (replay: KILN_RANDOM_SEED=\(seed) KILN_TIER_CASES=1): \(problem)\n\(printFunction(f))")
+        }
+    }
+
+    /// `.adaptive` returns libtcc's code at once; gcc's replaces it between calls, while another
+    /// thread keeps calling, and every result stays the same.
+    @Test func adaptiveTierSwitchesBetweenCalls() async throws {
+        let scratch = try Scratch()
+        let slowGCC = try scratch.script("slow-gcc", "sleep 0.4\nexec gcc \"$@\"")
+        let compiler = JITCompiler(capacity: 1, toolchain: NativeToolchain(compiler: slowGCC, temporaryRoot: scratch.path))
+        let f = try parseFunction(Self.edges)
+        let inputs = try testInputs(f)
+        let probeSource = "int kiln_probe(int x) { return x * 3 + 1; }"
+        let compiled = try compiler.compile(f, tier: .adaptive, appending: probeSource)
+        #expect(!compiled.isOptimized && compiled.optimizingTierStatus == .compiling)
+        let baselineProbe = compiled.withEntryAndArena { code, _ in
+            #expect(code.tier == .baseline && code.symbol("kiln_entry") == code.entry)
+            return code.symbol("kiln_probe")
+        }
+        let before = try compiled.run(inputs)
+        let caller = Task.detached {
+            var results: [[HostTensor]] = []
+            repeat { results.append(try compiled.run(inputs)) } while compiled.optimizingTierStatus == .compiling
+            for _ in 0..<5 { results.append(try compiled.run(inputs)) }
+            return results
+        }
+        #expect(compiled.waitForOptimizedTier())
+        let results = try await caller.value
+        #expect(results.allSatisfy { mismatch($0, before, .exact) == nil })
+        #expect(mismatch(try compiled.run(inputs), before, .exact) == nil)
+        #expect((compiled.optimizingCompileMilliseconds ?? 0) >= 400)
+        compiled.withEntryAndArena { code, _ in
+            #expect(code.tier == .optimizing && code.symbol("kiln_entry") == code.entry)
+            let probe = code.symbol("kiln_probe")
+            #expect(probe != nil && probe != baselineProbe && probe == compiled.symbol("kiln_probe"))
+            typealias Probe = @convention(c) (Int32) -> Int32
+            #expect(probe.map { unsafeBitCast($0, to: Probe.self)(5) } == 16)
+        }
+        #expect(try scratch.contents("").sorted() == ["slow-gcc"])
+        // Asking again for a tier changes nothing once it is ready.
+        #expect(try compiler.compile(f, tier: .optimizing, appending: probeSource) === compiled && compiled.isOptimized)
+    }
+
+    /// A function freed while gcc compiles its code goes away at once; the compile still cleans up.
+    @Test func functionFreedDuringTierUp() throws {
+        let scratch = try Scratch()
+        try FileManager.default.createDirectory(atPath: scratch.path + "/tmp", withIntermediateDirectories: false)
+        let slowGCC = try scratch.script("slow-gcc", "sleep 0.2\nexec gcc \"$@\"")
+        let compiler = JITCompiler(capacity: 0, toolchain: NativeToolchain(compiler: slowGCC, temporaryRoot: scratch.path + "/tmp"))
+        weak var freed: CompiledFunction?
+        do {
+            let compiled = try compiler.compile(try parseFunction(Self.edges), tier: .adaptive)
+            #expect(compiled.optimizingTierStatus == .compiling)
+            freed = compiled
+        }
+        #expect(freed == nil)
+        // Background compiles run in order: once a later one is done, the first one is too.
+        let later = try compiler.compile(try parseFunction(Self.edges), tier: .adaptive)
+        #expect(later.waitForOptimizedTier())
+        #expect(try scratch.contents("tmp").isEmpty)
+    }
+
+    @Test func fallsBackToTCCWithoutACompiler() throws {
+        let f = try parseFunction(Self.edges)
+        let inputs = try testInputs(f)
+        var missing = NativeToolchain()
+        missing.compiler = nil
+        for (toolchain, reason) in [(missing, "no gcc or cc on PATH"),
+                                    (NativeToolchain(compiler: "/nonexistent/gcc"), "cannot run /nonexistent/gcc: No such file or directory")] {
+            let (baseline, optimized, compiled) = try Self.bothTiers(f, inputs, options: CodegenOptions(), toolchain: toolchain)
+            #expect(!compiled.isOptimized && compiled.optimizingCompileMilliseconds == nil)
+            #expect(compiled.optimizingTierStatus == .unavailable(reason))
+            #expect(compiled.waitForOptimizedTier() == false)
+            let reference = try interpret(f, inputs: inputs)
+            #expect(mismatch(optimized, baseline, .exact) == nil && mismatch(optimized, reference, .exact) == nil)
+        }
+    }
+
+    /// A failing compiler leaves libtcc's code, its status and first lines of stderr in the reason,
+    /// and (like a successful compile) no file in the temporary root.
+    @Test func failingCompilerKeepsTCCAndCleansUp() throws {
+        let scratch = try Scratch()
+        try FileManager.default.createDirectory(atPath: scratch.path + "/tmp", withIntermediateDirectories: false)
+        let failing = try scratch.script("bad-cc", "echo 'unit.c:3: error: no good' >&2\nexit 3")
+        let f = try parseFunction(Self.edges)
+        let inputs = try testInputs(f)
+        let bad = NativeToolchain(compiler: failing, temporaryRoot: scratch.path + "/tmp")
+        let (_, optimized, compiled) = try Self.bothTiers(f, inputs, options: CodegenOptions(), toolchain: bad)
+        #expect(!compiled.isOptimized)
+        #expect(compiled.optimizingTierStatus == .unavailable("\(failing) exited with status 3:\n  unit.c:3: error: no good"))
+        #expect(mismatch(optimized, try interpret(f, inputs: inputs), .exact) == nil)
+        #expect(try scratch.contents("tmp").isEmpty)
+        let good = NativeToolchain(temporaryRoot: scratch.path + "/tmp")
+        #expect(try Self.bothTiers(f, inputs, options: CodegenOptions(), toolchain: good).compiled.isOptimized)
+        #expect(try scratch.contents("tmp").isEmpty)
+    }
+
+    @Test func findsTheCompilerOnThePath() throws {
+        let scratch = try Scratch()
+        let fake = try scratch.script("cc", "exit 0")
+        #expect(NativeToolchain.find(["gcc", "cc"], searchPath: "/nonexistent:" + scratch.path) == fake)
+        #expect(NativeToolchain.find(["gcc"], searchPath: "/nonexistent::" + scratch.path) == nil)
+        #expect(NativeToolchain.find(["gcc", "cc"], searchPath: "") == nil)
+    }
+}
