@@ -25,15 +25,15 @@ public final class LSTM: Module {
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         guard x.rank == 3 else { throw KilnError("LSTM needs input [batch, time, features], got \(x.type)") }
         let (batch, steps, h) = (x.shape[0], x.shape[1], hiddenSize)
-        // The input projection of every step in one product.
-        let projected = try x.reshaped([batch * steps, x.shape[2]]).matmul(inputWeight.tensor)
-            .reshaped([batch, steps, 4 * h])
         var hidden = try x.scalar(0).broadcast(to: [batch, h])
         var cell = hidden
         var outputs: [Tensor] = []
         for t in 0..<steps {
-            let gates = try projected.slice(t..<(t + 1), axis: 1).reshaped([batch, 4 * h])
-                + hidden.matmul(hiddenWeight.tensor) + bias.tensor
+            // Each step projects its own input: the gradient of a slice is a zero-padded copy of
+            // the sliced tensor, so slicing the small input (not a [batch, time, 4h] projection)
+            // keeps the backward pass from writing time x 4h-wide tensors every step.
+            let input = try x.slice(t..<(t + 1), axis: 1).reshaped([batch, x.shape[2]])
+            let gates = try input.matmul(inputWeight.tensor) + hidden.matmul(hiddenWeight.tensor) + bias.tensor
             let i = try sigmoid(gates.slice(0..<h, axis: 1))
             let f = try sigmoid(gates.slice(h..<(2 * h), axis: 1))
             let g = try tanh(gates.slice((2 * h)..<(3 * h), axis: 1))

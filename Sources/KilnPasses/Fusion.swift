@@ -11,9 +11,14 @@ import KilnIR
 /// into the kernel (they become index arithmetic and literals); the originals stay only while
 /// something else reads them. A member value read outside the kernel (or returned) is yielded.
 /// A group becomes a kernel only when that saves a pass over memory: two members or more, or one
-/// member reading a copied broadcast, transpose or constant.
+/// member reading a copied broadcast, transpose or constant. A kernel reads at most `maxInputs`
+/// tensors.
 public struct Fusion: Pass {
     public let name = "fuse"
+
+    /// The most input tensors one kernel reads: a loop streaming from more arrays at once (a sum of
+    /// 32 per-step gradients, say) runs slower than several loops over fewer, cache-resident ones.
+    public static let maxInputs = 8
 
     public init() {}
 
@@ -125,11 +130,19 @@ private struct FusionGroups {
         }
     }
 
-    /// Whether `i` may join group `g`: no value of `g` is read outside it before `i`.
+    /// Whether `i` may join group `g`: no value of `g` is read outside it before `i`, and the
+    /// kernel keeps at most `Fusion.maxInputs` input streams.
     private func canJoin(_ g: Int, _ i: Int) -> Bool {
-        groups[g].members.allSatisfy { m in
+        let ordered = groups[g].members.allSatisfy { m in
             f.body[m].results.allSatisfy { v in readers[v.id].allSatisfy { $0 > i || $0 == i || groupOf[$0] == g } }
         }
+        return ordered && inputCount(of: groups[g].members + [i]) <= Fusion.maxInputs
+    }
+
+    /// The distinct values `members` read that none of them computes.
+    private func inputCount(of members: [Int]) -> Int {
+        let defined = Set(members.flatMap { f.body[$0].results })
+        return Set(members.flatMap { f.body[$0].operands }).subtracting(defined).count
     }
 
     /// Splat constants, and broadcasts and transposes whose operand comes from outside group `g`
