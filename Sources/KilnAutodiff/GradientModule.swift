@@ -3,7 +3,7 @@ import KilnIR
 /// What `kiln grad` prints: a module holding `@function` of `module` (the first function when
 /// nil; a leading `@` is accepted) and its gradient `@<function>_grad` with respect to the
 /// parameters `wrt` (see `grad`).
-public func gradientModule(_ module: Module, function: String? = nil, wrt: [String]) throws(KilnError) -> Module {
+public func gradientModule(_ module: IRModule, function: String? = nil, wrt: [String]) throws(KilnError) -> IRModule {
     let f: Function
     if let function {
         let name = function.hasPrefix("@") ? String(function.dropFirst()) : function
@@ -16,7 +16,7 @@ public func gradientModule(_ module: Module, function: String? = nil, wrt: [Stri
         guard let first = module.functions.first else { throw KilnError("the module holds no function to differentiate") }
         f = first
     }
-    let result = Module(functions: [f, try grad(f, wrt: wrt)])
+    let result = IRModule(functions: [f, try grad(f, wrt: wrt)])
     try verify(result)
     return result
 }

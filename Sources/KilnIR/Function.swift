@@ -74,7 +74,7 @@ public struct Function: Hashable, Sendable {
 }
 
 /// The contents of a `.kir` file: one or more functions.
-public struct Module: Hashable, Sendable {
+public struct IRModule: Hashable, Sendable {
     public var functions: [Function]
     public init(functions: [Function]) { self.functions = functions }
 

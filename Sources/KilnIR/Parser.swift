@@ -1,11 +1,11 @@
 /// Parses the text of a `.kir` file (see docs/ir.md). Errors name `file:line:col`.
 /// The result is not verified: call `verify` (or use `loadModule`).
-public func parseModule(_ text: String, file: String) throws(KilnError) -> Module {
+public func parseModule(_ text: String, file: String) throws(KilnError) -> IRModule {
     try parseModule(bytes: Array(text.utf8), file: file)
 }
 
 /// Parses raw file bytes; bytes that are not UTF-8 are an error at their line and column.
-public func parseModule(bytes: [UInt8], file: String) throws(KilnError) -> Module {
+public func parseModule(bytes: [UInt8], file: String) throws(KilnError) -> IRModule {
     if let (line, column) = firstInvalidUTF8(bytes) {
         throw KilnError("the file is not valid UTF-8 here; save it as UTF-8",
                         at: SourceLocation(file: file, line: line, column: column))
@@ -48,13 +48,13 @@ private struct Parser {
         return true
     }
 
-    mutating func module() throws(KilnError) -> Module {
+    mutating func module() throws(KilnError) -> IRModule {
         var functions: [Function] = []
         while token.kind != .end { functions.append(try function()) }
         guard !functions.isEmpty else {
             throw error("the file holds no function; write one: func @name(%x: f32[2]) -> (f32[2]) { return %x }")
         }
-        return Module(functions: functions)
+        return IRModule(functions: functions)
     }
 
     // MARK: functions

@@ -1,5 +1,5 @@
 /// The canonical text of a module: functions separated by a blank line.
-public func printModule(_ module: Module) -> String {
+public func printModule(_ module: IRModule) -> String {
     module.functions.map(printFunction).joined(separator: "\n")
 }
 

@@ -1,5 +1,5 @@
 /// Checks every function of `module` and that function names are distinct.
-public func verify(_ module: Module) throws(KilnError) {
+public func verify(_ module: IRModule) throws(KilnError) {
     var seen: Set<String> = []
     for f in module.functions {
         guard seen.insert(f.name).inserted else {

@@ -70,7 +70,7 @@ public struct PassPipeline: Sendable {
     }
 
     /// Runs the pipeline on every function of `module`.
-    public func run(on module: inout Module) throws(KilnError) -> PipelineReport {
+    public func run(on module: inout IRModule) throws(KilnError) -> PipelineReport {
         var report = PipelineReport(measures: measures.map(\.name))
         for i in module.functions.indices {
             try run(on: &module.functions[i], into: &report)

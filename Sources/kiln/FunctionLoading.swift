@@ -40,7 +40,7 @@ struct FunctionOptions: ParsableArguments {
         return LoadedFunction(function: f, timings: timings)
     }
 
-    private func select(in module: Module) throws(KilnError) -> Function {
+    private func select(in module: IRModule) throws(KilnError) -> Function {
         guard let name = function else {
             guard let first = module.functions.first else { throw KilnError("\(file) defines no function") }
             return first

@@ -38,7 +38,7 @@ import Testing
     @Test func modulesOfSeveralFunctionsRoundTrip() throws {
         for seed in randomSeeds(countVariable: "KILN_RANDOM_CASES", defaultCount: 1000).prefix(30) {
             var generator = RandomFunctionGenerator(seed: seed)
-            let module = Module(functions: (0..<3).map { generator.makeFunction(name: "f\($0)") })
+            let module = IRModule(functions: (0..<3).map { generator.makeFunction(name: "f\($0)") })
             let text = printModule(module)
             let parsed = try parseModule(text, file: "module.kir")
             try verify(parsed)

@@ -97,6 +97,6 @@ import Testing
 
     @Test func duplicateFunctionNamesInAModule() throws {
         let f = try affine()
-        #expect(throws: KilnError.self) { try verify(Module(functions: [f, f])) }
+        #expect(throws: KilnError.self) { try verify(IRModule(functions: [f, f])) }
     }
 }

@@ -8,7 +8,7 @@ import Testing
 /// The passes without fast-math change no bit of any result: each example of ir-examples/passes is
 /// run before and after its passes on inputs full of NaN, ±0, ±inf and integer extremes.
 @Suite struct ExactnessTests {
-    private func examplePair(_ file: String) throws -> (before: Module, after: Module, fastMath: Bool) {
+    private func examplePair(_ file: String) throws -> (before: IRModule, after: IRModule, fastMath: Bool) {
         let path = PassExampleTests.directory.appendingPathComponent(file).path
         let spec = try CheckFile(parsing: String(decoding: try readFileBytes(path), as: UTF8.self))
         let before = try loadModule(path: path)
