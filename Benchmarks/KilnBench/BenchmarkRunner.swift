@@ -1,5 +1,6 @@
 import Kiln
 import KilnIR
+import KilnPasses
 import KilnRuntime
 #if canImport(Glibc)
 import Glibc
@@ -23,15 +24,16 @@ public struct BenchmarkResult: Sendable, Codable {
     public var speedup: Double { eagerMedianMs / compiledMedianMs }
 }
 
-/// Runs `workload`: `compiledSteps` compiled steps (in the C epoch loop, timed step by step) and
-/// `eagerSteps` eager steps, after one warm-up step each.
-public func runBenchmark(_ workload: Workload, compiledSteps: Int, eagerSteps: Int) throws -> BenchmarkResult {
+/// Runs `workload`: `compiledSteps` compiled steps (in the C epoch loop, timed step by step, the step
+/// optimized by `passes`) and `eagerSteps` eager steps, after one warm-up step each.
+public func runBenchmark(_ workload: Workload, compiledSteps: Int, eagerSteps: Int,
+                         passes: PassPipeline = .standard()) throws -> BenchmarkResult {
     let data = try workload.dataset(rows: workload.batchSize * (compiledSteps + 1), seed: 7)
     let loader = try DataLoader(data, batchSize: workload.batchSize, seed: 1)
 
     let start = now()
     let compiled = try Trainer(model: try workload.makeModel(), loss: workload.loss, optimizer: workload.makeOptimizer(),
-                               inputType: loader.inputType, labelType: loader.labelType, mode: .compiled)
+                               inputType: loader.inputType, labelType: loader.labelType, mode: .compiled, passes: passes)
     let compileMs = (now() - start) * 1e3
     var marks: [Double] = []
     var last = now()

@@ -10,7 +10,7 @@ import Glibc
 /// (`baseline`, `adaptive`), e.g. to compare the tiers.
 let trainingTier: JITTier = getenv("KILN_JIT_TIER").flatMap { JITTier(rawValue: String(cString: $0)) } ?? .optimizing
 
-/// A `TrainingStep` optimized by the default pass pipeline and compiled to native code, with what
+/// A `TrainingStep` optimized by a pass pipeline (the default one unless given) and compiled to native code, with what
 /// each stage produced (for `--dump-ir`) and how long it took.
 public struct CompiledTrainingStep {
     public let step: TrainingStep
@@ -24,13 +24,13 @@ public struct CompiledTrainingStep {
     public let gccSeconds: Double?
 
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType) throws {
+                inputType: TensorType, labelType: TensorType, passes: PassPipeline = .standard()) throws {
         let clock = ContinuousClock()
         let start = clock.now
         step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
         let traced = clock.now
         var f = step.function
-        _ = try PassPipeline.standard().run(on: &f)
+        _ = try passes.run(on: &f)
         optimized = f
         let passed = clock.now
         compiled = try JITCompiler.shared.compile(f, tier: trainingTier, appending: epochLoopSource, extraSymbols: ["memcpy"])

@@ -1,4 +1,5 @@
 import KilnIR
+import KilnPasses
 import KilnRuntime
 
 /// How a `Trainer` runs the training step.
@@ -31,9 +32,11 @@ public final class Trainer {
     /// Second buffers for the compiled loop's double buffering (parameters, then states).
     private var spare: [HostTensor] = []
 
-    /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager.
+    /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager;
+    /// `passes` optimize the compiled step.
     public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled) throws {
+                inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
+                passes: PassPipeline = .standard()) throws {
         (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
         model.setTraining(true)
         switch mode {
@@ -46,7 +49,7 @@ public final class Trainer {
             parameters = tracedStep?.parameters ?? []
         case .compiled:
             let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
-                                                    inputType: inputType, labelType: labelType)
+                                                    inputType: inputType, labelType: labelType, passes: passes)
             (tracedStep, compiledStep) = (compiled.step, compiled)
             parameters = compiled.step.parameters
         }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KilnBench
+import KilnPasses
 
 /// `kiln bench`: training-step time compiled vs eager for the standard workloads, in one run.
 struct BenchCommand: ParsableCommand {
@@ -17,6 +18,9 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Eager steps timed per workload.")
     var eagerSteps = 10
 
+    @Option(help: ArgumentHelp("Passes for the compiled step: a comma-separated list, 'default' or 'none'.", valueName: "list"))
+    var passes = "default"
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
@@ -30,10 +34,11 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let chosen = workloads.isEmpty ? Workload.all : Workload.all.filter { workloads.contains($0.name) }
+        let pipeline = try PassPipeline(parsing: passes)
         var results: [BenchmarkResult] = []
         for w in chosen {
             if !json { writeToStandardError("running \(w.name): \(w.summary)") }
-            results.append(try runBenchmark(w, compiledSteps: steps, eagerSteps: eagerSteps))
+            results.append(try runBenchmark(w, compiledSteps: steps, eagerSteps: eagerSteps, passes: pipeline))
         }
         if json {
             let encoder = JSONEncoder()
