@@ -43,6 +43,26 @@ public struct CompiledTrainingStep {
     }
 }
 
+extension CompiledTrainingStep {
+    /// Writes every stage of the step to `directory` (created if needed): the forward loss
+    /// (`forward.kir`), its gradient (`gradient.kir`), the training step (`train_step.kir`), the
+    /// step after the passes (`train_step.optimized.kir`) and its C (`train_step.c`). Returns the
+    /// file names.
+    @discardableResult
+    public func dumpIR(to directory: String) throws(KilnError) -> [String] {
+        try makeDirectories(directory)
+        let files = [
+            ("forward.kir", printFunction(step.lossFunction)),
+            ("gradient.kir", printFunction(step.gradientFunction)),
+            ("train_step.kir", printFunction(step.function)),
+            ("train_step.optimized.kir", printFunction(optimized)),
+            ("train_step.c", compiled.cSource),
+        ]
+        for (name, text) in files { try writeFileAtomically(Array(text.utf8), path: directory + "/" + name) }
+        return files.map(\.0)
+    }
+}
+
 /// `d` in seconds.
 func seconds(_ d: Duration) -> Double {
     let (s, attoseconds) = d.components

@@ -12,12 +12,12 @@ public struct Evaluation: Sendable {
     public var accuracy: Double?
 }
 
-/// Evaluates and predicts with compiled code: one function per batch size, traced once.
+/// Evaluates and predicts with compiled code: one function per batch type, traced once.
 public final class Evaluator {
     public let model: any Module
     public let mode: ExecutionMode
     let loss: LossFunction
-    private var compiled: [Int: (function: Function, code: CompiledFunction?, parameters: [Parameter])] = [:]
+    private var compiled: [String: (function: Function, code: CompiledFunction?, parameters: [Parameter])] = [:]
 
     public init(model: any Module, loss: @escaping LossFunction, mode: ExecutionMode = .compiled) {
         (self.model, self.loss, self.mode) = (model, loss, mode)
@@ -40,29 +40,38 @@ public final class Evaluator {
         return Evaluation(loss: lossSum / Double(seen), accuracy: classifies ? correct / Double(seen) : nil)
     }
 
+    /// The model's outputs for the batch `x`, in evaluation mode (compiled once per input type).
+    public func predict(_ x: HostTensor) throws -> HostTensor {
+        try run(key: "predict \(x.type)", inputs: [("x", x)]) { inputs in [try self.model(inputs[0])] }[0]
+    }
+
     /// (mean loss, number correct) of one batch.
     private func run(_ x: HostTensor, _ y: HostTensor) throws -> [HostTensor] {
+        try run(key: "evaluate \(x.type) \(y.type)", inputs: [("x", x), ("y", y)]) { inputs in
+            let output = try self.model(inputs[0])
+            return [try self.loss(output, inputs[1]).reshaped([])] + (try correctCount(output, inputs[1]).map { [$0] } ?? [])
+        }
+    }
+
+    /// `body` on `inputs` in evaluation mode: eagerly, or traced once per `key`, optimized and
+    /// compiled (or interpreted), with the model's current parameter values.
+    private func run(key: String, inputs: [(String, HostTensor)], _ body: ([Tensor]) throws -> [Tensor]) throws -> [HostTensor] {
         model.setTraining(false)
         defer { model.setTraining(true) }
         if mode == .eager {
-            let output = try model(Tensor(x))
-            var results = [try loss(output, Tensor(y)).reshaped([]).host()]
-            if let correct = try correctCount(output, Tensor(y)) { results.append(try correct.host()) }
+            var results: [HostTensor] = []
+            for t in try body(inputs.map { Tensor($0.1) }) { results.append(try t.host()) }
             return results
         }
-        let size = x.type.shape[0]
-        if compiled[size] == nil {
-            let traced = try trace(name: "evaluate", inputs: [("x", x.type), ("y", y.type)]) { inputs in
-                let output = try model(inputs[0])
-                return [try loss(output, inputs[1]).reshaped([])] + (try correctCount(output, inputs[1]).map { [$0] } ?? [])
-            }
+        if compiled[key] == nil {
+            let traced = try trace(name: "evaluate", inputs: inputs.map { ($0.0, $0.1.type) }, body)
             var f = traced.function
             _ = try PassPipeline.standard().run(on: &f)
-            compiled[size] = (f, mode == .compiled ? try JITCompiler.shared.compile(f, tier: trainingTier) : nil, traced.parameters)
+            compiled[key] = (f, mode == .compiled ? try JITCompiler.shared.compile(f, tier: trainingTier) : nil, traced.parameters)
         }
-        guard let entry = compiled[size] else { throw KilnError("internal: no evaluation function") }
-        let inputs = [x, y] + entry.parameters.map(\.value)
-        return try entry.code?.run(inputs) ?? interpret(entry.function, inputs: inputs)
+        guard let entry = compiled[key] else { throw KilnError("internal: no evaluation function") }
+        let arguments = inputs.map(\.1) + entry.parameters.map(\.value)
+        return try entry.code?.run(arguments) ?? interpret(entry.function, inputs: arguments)
     }
 }
 

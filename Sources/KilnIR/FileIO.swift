@@ -50,3 +50,15 @@ public func writeFileAtomically(_ bytes: [UInt8], path: String) throws(KilnError
     guard rename(temporary, path) == 0 else { throw failure("renaming the temporary file") }
     renamed = true
 }
+
+/// Creates `path` and its missing parents (like `mkdir -p`).
+public func makeDirectories(_ path: String) throws(KilnError) {
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for component in path.split(separator: "/") {
+        prefix += component
+        guard mkdir(prefix, 0o777) == 0 || errno == EEXIST else {
+            throw KilnError("cannot create directory '\(prefix)': \(String(cString: strerror(errno)))")
+        }
+        prefix += "/"
+    }
+}

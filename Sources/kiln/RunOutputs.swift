@@ -12,18 +12,6 @@ func writeResults(_ results: [HostTensor], to directory: String) throws(KilnErro
     }
 }
 
-/// Creates `path` and its missing parents (like `mkdir -p`).
-func makeDirectories(_ path: String) throws(KilnError) {
-    var prefix = path.hasPrefix("/") ? "/" : ""
-    for component in path.split(separator: "/") {
-        prefix += component
-        guard mkdir(prefix, 0o777) == 0 || errno == EEXIST else {
-            throw KilnError("cannot create directory '\(prefix)': \(String(cString: strerror(errno)))")
-        }
-        prefix += "/"
-    }
-}
-
 /// `f32[2,3] min=-1.5 max=2 mean=0.25`: the type and the range and mean of the elements
 /// (bools count as 0 and 1; a NaN makes every statistic NaN).
 func summary(of t: HostTensor) -> String {

@@ -94,7 +94,10 @@ struct TrainCommand: ParsableCommand {
                   (compiled.gccSeconds.map { ", gcc \(format($0 * 1000, 1)) ms" } ?? "") +
                   " (\(compiled.optimized.body.count) instructions, " +
                   "arena \(compiled.compiled.arenaPeakBytes / 1024) KiB)")
-            if let dumpIR { try dump(trainer, compiled, to: dumpIR) }
+            if let dumpIR {
+                let files = try compiled.dumpIR(to: dumpIR)
+                print("wrote \(files.joined(separator: ", ")) to \(dumpIR)")
+            }
         }
         var firstEpoch = 0
         if let resume {
@@ -146,19 +149,5 @@ struct TrainCommand: ParsableCommand {
         case .rmsprop: return RMSprop(rate, weightDecay: weightDecay, clipNorm: clipNorm)
         case .adagrad: return AdaGrad(rate, weightDecay: weightDecay, clipNorm: clipNorm)
         }
-    }
-
-    /// Writes the IR of every stage and the C of the step to `directory`.
-    private func dump(_ trainer: Trainer, _ compiled: CompiledTrainingStep, to directory: String) throws {
-        try makeDirectories(directory)
-        let files = [
-            ("forward.kir", printFunction(compiled.step.lossFunction)),
-            ("gradient.kir", printFunction(compiled.step.gradientFunction)),
-            ("train_step.kir", printFunction(compiled.step.function)),
-            ("train_step.optimized.kir", printFunction(compiled.optimized)),
-            ("train_step.c", compiled.compiled.cSource),
-        ]
-        for (name, text) in files { try writeFileAtomically(Array(text.utf8), path: directory + "/" + name) }
-        print("wrote \(files.map(\.0).joined(separator: ", ")) to \(directory)")
     }
 }

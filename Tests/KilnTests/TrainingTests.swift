@@ -188,7 +188,20 @@ import KilnRuntime
             #expect(result.accuracy == 0.8, "\(mode): rows 0, 1, 2 and 4 are right")
             let expected = try crossEntropy(logits: Tensor(x), labels: Tensor(y)).item()
             #expect(Swift.abs(result.loss - expected) < 1e-6, "\(mode): \(result.loss) vs \(expected)")
+            #expect(try Evaluator(model: identity, loss: loss, mode: mode).predict(x).doubles == x.doubles, "\(mode)")
         }
+    }
+
+    /// Dropout draws the same masks in both modes: eagerly keyed by its call count, traced by the
+    /// step number, which agree when it is called once per step.
+    @Test func embeddingBatchNormAndDropoutAgreeAcrossModes() throws {
+        let make = {
+            Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), Dropout(rate: 0.3, seed: 2),
+                       try Linear(8, 1, seed: 3)) as any Kiln.Module
+        }
+        let ids = try HostTensor(TensorType(.i32, [4, 2]), doubles: [1, 2, 3, 4, 5, 6, 7, 1])
+        let worst = try compareModes(make: make, optimizer: { SGD(lr: 0.1) }, x: ids, y: try batch([4, 1], seed: 8)) { try mse($0, $1) }
+        #expect(worst <= Self.tolerance, "\(worst)")
     }
 
     @Test func embeddingBatchNormAndDropoutTrain() throws {
