@@ -7,7 +7,7 @@ import KilnIR
 // locals declared once before the loops.
 
 /// A body value as the element loop sees it.
-private enum FusedValue {
+enum FusedValue {
     /// Elements of block argument `param` at `strides` (one per axis of the value's shape).
     case view(param: Int, shape: [Int], strides: [Int])
     /// A C expression: a hoisted constant or a temporary of the element's block.
@@ -18,6 +18,9 @@ extension KernelBuilder {
     /// The kernel of `fused(body)`: block argument `k` is the operand `p<k>`, yielded value `k`
     /// the output `out<k>` (`out` when there is one).
     mutating func lowerFused(_ body: Function) throws(KilnError) {
+        if body.body.contains(where: { if case .reduce = $0.op { true } else { false } }) {
+            return try lowerRowFused(body)
+        }
         guard let first = body.results.first else { throw internalError("a fused kernel yields nothing") }
         let shape = body.type(of: first).shape
         var values: [Value: FusedValue] = [:]
@@ -86,20 +89,8 @@ extension KernelBuilder {
             for inst in elementwise {
                 var x: [String] = []
                 for v in inst.operands { x.append(try operand(v)) }
-                let result = inst.results[0], type = body.type(of: result)
-                let expression: String
-                switch inst.op {
-                case .unary(let u): expression = try unaryExpression(u, type.dtype, x[0], &k)
-                case .binary(let b): expression = binaryExpression(b, type.dtype, x[0], x[1], &k)
-                case .compare(let d): expression = "\(x[0]) \(compareOperator(d)) \(x[1])"
-                case .select: expression = "\(x[0]) ? \(x[1]) : \(x[2])"
-                case .convert(let dtype):
-                    let from = body.type(of: inst.operands[0]).dtype
-                    expression = from == dtype ? x[0] : convertExpression(x[0], from: from, to: dtype, &k)
-                default: throw internalError("'\(inst.op.name)' is not elementwise")
-                }
-                statements.append("const \(cType(type.dtype)) t\(result.id) = \(expression);")
-                values[result] = .scalar("t\(result.id)")
+                statements.append(try k.elementStatement(inst, body, x))
+                values[inst.results[0]] = .scalar("t\(inst.results[0].id)")
             }
             for (k, (v, name)) in zip(body.results, outputs).enumerated() {
                 statements.append("\(at(arrays.count + k, name, i)) = \(try operand(v));")
@@ -109,11 +100,31 @@ extension KernelBuilder {
         closeLoops()
     }
 
+    /// `const T t<result> = <expression>;` for the elementwise `inst` of `body` on the operand
+    /// expressions `x`.
+    mutating func elementStatement(_ inst: Instruction, _ body: Function, _ x: [String]) throws(KilnError) -> String {
+        guard let result = inst.results.first, x.count == inst.operands.count, let x0 = x.first else {
+            throw internalError("'\(inst.op.name)' in a fused kernel without operands or result")
+        }
+        let dtype = body.type(of: result).dtype
+        let expression: String
+        switch inst.op {
+        case .unary(let u): expression = try unaryExpression(u, dtype, x0, &self)
+        case .binary(let b) where x.count == 2: expression = binaryExpression(b, dtype, x0, x[1], &self)
+        case .compare(let d) where x.count == 2: expression = "\(x0) \(compareOperator(d)) \(x[1])"
+        case .select where x.count == 3: expression = "\(x0) ? \(x[1]) : \(x[2])"
+        case .convert(let to):
+            let from = body.type(of: inst.operands[0]).dtype
+            expression = from == to ? x0 : convertExpression(x0, from: from, to: to, &self)
+        default: throw internalError("'\(inst.op.name)' is not elementwise")
+        }
+        return "const \(cType(dtype)) t\(result.id) = \(expression);"
+    }
 }
 
 /// The view a `broadcast_in_dim`, `transpose` or `reshape` reads when its operand is a block
 /// argument or such a view; a layout op of a splat constant is that constant.
-private func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value: FusedValue]) throws(KilnError) -> FusedValue {
+func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value: FusedValue]) throws(KilnError) -> FusedValue {
     guard let source = inst.operands.first, let result = inst.results.first, let operand = values[source] else {
         throw internalError("'\(inst.op.name)' in a fused kernel reads a value computed per element")
     }

@@ -1,0 +1,85 @@
+import Foundation
+import KilnCodegen
+import KilnIR
+import KilnJIT
+import KilnPasses
+import KilnRuntime
+import Testing
+
+/// Row-wise fused kernels (reductions over the last axis with their elementwise producers and
+/// consumers) compiled to one loop over rows agree bit for bit with the interpreter on the
+/// unfused function, edge values (NaN, infinities, signed zeros) included.
+@Suite struct RowFusedJITTests {
+    static let passExamples = FusedJITTests.examples.appendingPathComponent("passes")
+
+    /// The pass examples: after `fuse`, one C kernel per instruction left (the row composite is
+    /// one), and the results of the original function.
+    @Test(arguments: [("fuse_softmax_row.kir", 1), ("fuse_layer_norm_row.kir", 1), ("fuse_cross_entropy_row.kir", 3)])
+    func passExampleMatchesTheInterpreter(_ file: String, kernels: Int) throws {
+        let original = try #require(loadModule(path: Self.passExamples.appendingPathComponent(file).path).functions.first)
+        var f = original
+        #expect(try Fusion().run(on: &f))
+        let compiled = try JITCompiler.shared.compile(f, options: exactOptions)
+        #expect(compiled.cSource.components(separatedBy: "static void v").count - 1 == kernels)
+        for (seed, edges) in [(UInt64(1), true), (2, false)] {
+            let inputs = try testInputs(original, seed: seed, edges: edges)
+            if let problem = mismatch(try compiled.run(inputs), try interpret(original, inputs: inputs), .exact) {
+                Issue.record("\(file): \(problem)")
+            }
+        }
+    }
+
+    /// A row input, a row-shaped yield, a yielded broadcast of a row value, an element value of
+    /// the first pass yielded and read back by the second, and 7 columns (the unrolled tail).
+    @Test func rowInputsAndYieldsOfEachShape() throws {
+        let f = try parseFunction("""
+        func @f(%x: f32[3,7], %bias: f32[3]) -> (f32[3,7], f32[3], f32[3,7], f32[3,7]) {
+          (%e, %lse, %sb, %q) = fused(%x, %bias) {
+            ^(%x: f32[3,7], %bias: f32[3]):
+              %e = exp(%x) : f32[3,7]
+              %s = reduce_sum(%e) {axes = [1]} : f32[3]
+              %l = log(%s) : f32[3]
+              %lse = add(%l, %bias) : f32[3]
+              %sb = broadcast_in_dim(%lse) {shape = [3,7], dims = [0]} : f32[3,7]
+              %q = mul(%e, %sb) : f32[3,7]
+              yield %e, %lse, %sb, %q
+          } : (f32[3,7], f32[3], f32[3,7], f32[3,7])
+          return %e, %lse, %sb, %q
+        }
+        """)
+        try expectMatchesInterpreter(f, try testInputs(f, seed: 6))
+    }
+
+    /// Rows of no elements (the reductions' identities), a vector reduced to a scalar row, and an
+    /// integer minimum converted per row.
+    @Test func emptyRowsScalarRowsAndIntegers() throws {
+        let f = try parseFunction("""
+        func @f(%e: f32[2,0], %v: f64[9], %k: i32[4,5]) -> (f32[2], f32[2,0], f64[], f32[4]) {
+          (%m, %z) = fused(%e) {
+            ^(%e: f32[2,0]):
+              %n = neg(%e) : f32[2,0]
+              %m = reduce_max(%n) {axes = [1]} : f32[2]
+              %mb = broadcast_in_dim(%m) {shape = [2,0], dims = [0]} : f32[2,0]
+              %z = sub(%n, %mb) : f32[2,0]
+              yield %m, %z
+          } : (f32[2], f32[2,0])
+          %t = fused(%v) {
+            ^(%v: f64[9]):
+              %a = abs(%v) : f64[9]
+              %s = reduce_sum(%a) {axes = [0]} : f64[]
+              %t = sqrt(%s) : f64[]
+              yield %t
+          } : f64[]
+          %c = fused(%k) {
+            ^(%k: i32[4,5]):
+              %d = mul(%k, %k) : i32[4,5]
+              %lo = reduce_min(%d) {axes = [1]} : i32[4]
+              %c = convert(%lo) {dtype = "f32"} : f32[4]
+              yield %c
+          } : f32[4]
+          return %m, %z, %t, %c
+        }
+        """)
+        try expectMatchesInterpreter(f, try testInputs(f, seed: 7))
+    }
+}
