@@ -114,7 +114,7 @@ private struct RowPlan {
         let rowShape = Array(shape.dropLast())
         for (k, p) in body.params.enumerated() {
             let type = body.type(of: p)
-            views[p] = .view(param: k, shape: type.shape, strides: rowMajorStrides(type.shape))
+            views[p] = .view(array: "p\(k)", shape: type.shape, strides: rowMajorStrides(type.shape))
         }
         for inst in body.body {
             guard let result = inst.results.first else { continue }
@@ -180,7 +180,7 @@ private struct RowPlan {
     /// Makes the block argument view `v` reads (if any) an array of the kernel.
     private mutating func register(_ v: Value) throws(KilnError) {
         let v = resolved(v)
-        guard arrayOf[v] == nil, case let .view(param, viewShape, strides)? = views[v] else { return }
+        guard arrayOf[v] == nil, case let .view(name, viewShape, strides)? = views[v] else { return }
         let full: [Int]
         if viewShape == shape {
             full = strides
@@ -189,10 +189,10 @@ private struct RowPlan {
         } else {
             throw internalError("a row-wise fused kernel over \(shape) reads %\(body.name(of: v)) of shape \(viewShape)")
         }
-        if let existing = arrays.firstIndex(where: { $0.name == "p\(param)" && $0.strides == full }) {
+        if let existing = arrays.firstIndex(where: { $0.name == name && $0.strides == full }) {
             arrayOf[v] = existing
         } else {
-            arrays.append(("p\(param)", full))
+            arrays.append((name, full))
             arrayOf[v] = arrays.count - 1
         }
     }

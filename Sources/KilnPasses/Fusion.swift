@@ -123,6 +123,26 @@ private struct FusionGroups {
             groups[g].yields = groups[g].members.flatMap { f.body[$0].results }.filter { v in
                 readers[v.id].contains { groupOf[$0] != g }
             }
+            if groups[g].savesMemoryTraffic && groups[g].rowShape == nil { attachMatmul(g) }
+        }
+    }
+
+    /// A `matmul` whose result only group `g` reads, over `g`'s shape, joins `g` (its epilogue)
+    /// when `g` yields a value of the product's type to compute it into, and reads none of `g`'s
+    /// values or copies.
+    private mutating func attachMatmul(_ g: Int) {
+        let group = groups[g]
+        let inside = Set(group.members).union(group.copies)
+        for v in group.members.flatMap({ f.body[$0].operands }) {
+            guard let p = producer[v.id], case .matmul = f.body[p].op, !inside.contains(p),
+                  readers[v.id].allSatisfy({ groupOf[$0] == g }), f.type(of: v).shape == group.shape,
+                  group.yields.contains(where: { f.type(of: $0) == f.type(of: v) }),
+                  f.body[p].operands.allSatisfy({ producer[$0.id].map { !inside.contains($0) } ?? true }),
+                  inputCount(of: group.members + [p]) <= Fusion.maxInputs else { continue }
+            groups[g].members.append(p)
+            groups[g].members.sort()
+            groupOf[p] = g
+            return
         }
     }
 
