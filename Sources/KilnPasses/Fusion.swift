@@ -9,6 +9,10 @@ import KilnIR
 /// the leading axes). Code generation writes such a kernel as one loop over rows, each row
 /// making one pass over its elements per reduction depth.
 ///
+/// A `matmul` whose result only an elementwise kernel of its shape reads joins that kernel as its
+/// first instruction (the kernel then calls gemm into an output and runs its loop over it), when
+/// the kernel yields a value of the product's type and the product reads none of its values.
+///
 /// Instructions are visited in order; an elementwise instruction joins the group of the first
 /// operand producer that has its shape, as long as no value of that group is read by an
 /// instruction outside it placed before this one (the fused kernel stands where its last member

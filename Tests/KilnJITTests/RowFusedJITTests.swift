@@ -50,6 +50,33 @@ import Testing
         try expectMatchesInterpreter(f, try testInputs(f, seed: 6))
     }
 
+    /// Reductions of copied views: the rows of a transpose (strided rows), of a broadcast along
+    /// the rows (stride 0) and of a broadcast across them, over a batch of 2x3 rows.
+    @Test func reductionsOfCopiedViews() throws {
+        let original = try parseFunction("""
+        func @f(%w: f32[5,3,2], %v: f32[5], %c: f32[2,3]) -> (f32[2,3], f32[2,3], f32[2,3]) {
+          %wt = transpose(%w) {perm = [2,1,0]} : f32[2,3,5]
+          %t = reduce_max(%wt) {axes = [2]} : f32[2,3]
+          %tn = neg(%t) : f32[2,3]
+          %vb = broadcast_in_dim(%v) {shape = [2,3,5], dims = [2]} : f32[2,3,5]
+          %s = reduce_sum(%vb) {axes = [2]} : f32[2,3]
+          %ss = mul(%s, %s) : f32[2,3]
+          %cb = broadcast_in_dim(%c) {shape = [2,3,5], dims = [0,1]} : f32[2,3,5]
+          %q = reduce_min(%cb) {axes = [2]} : f32[2,3]
+          %qe = exp(%q) : f32[2,3]
+          return %tn, %ss, %qe
+        }
+        """)
+        var f = original
+        #expect(try Fusion().run(on: &f))
+        #expect(f.body.count == 3 && f.body.allSatisfy { if case .fused = $0.op { true } else { false } })
+        let inputs = try testInputs(original, seed: 8)
+        if let problem = mismatch(try JITCompiler.shared.compile(f, options: exactOptions).run(inputs),
+                                  try interpret(original, inputs: inputs), .exact) {
+            Issue.record("\(problem)")
+        }
+    }
+
     /// Rows of no elements (the reductions' identities), a vector reduced to a scalar row, and an
     /// integer minimum converted per row.
     @Test func emptyRowsScalarRowsAndIntegers() throws {
