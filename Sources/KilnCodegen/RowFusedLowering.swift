@@ -2,11 +2,11 @@ import KilnIR
 
 // Row-wise fused kernels (a fused body with reductions over the last axis): one loop nest over
 // the rows and, in each row, one pass over its elements per reduction depth. Pass `p` computes
-// the element values it needs into temporaries (those of earlier passes again, unless they are
-// yielded: then it reads them back from the output), folds each reduction of depth `p` into one
-// accumulator in row-major order (as the interpreter does) and stores the yielded element values
-// of depth `p`. Row values (reduction results, elementwise ops on them, their broadcasts back
-// over the row) are scalars computed between passes.
+// the element values of depth `p` it needs into temporaries, folds each reduction of depth `p`
+// into one accumulator in row-major order (as the interpreter does) and stores the yielded
+// element values of depth `p`, and those a later pass reads into a row buffer in arena scratch
+// (a yielded one is read back from its output). Row values (reduction results, elementwise ops
+// on them, their broadcasts back over the row) are scalars computed between passes.
 
 extension KernelBuilder {
     /// The kernel of a `fused(body)` that reduces over the last axis of its iteration shape.
@@ -18,6 +18,13 @@ extension KernelBuilder {
                 line("const \(cType(body.type(of: result).dtype)) c\(result.id) = \(scalar(value, body.type(of: result).dtype));")
             }
         }
+        if plan.rowBufferBytes > 0 {
+            scratchBytes = plan.rowBufferBytes
+            for (v, offset) in plan.rowBuffers {
+                let t = cType(body.type(of: v).dtype)
+                line("\(t) *r\(v.id) = (\(t) *)((char *)scratch + \(offset));")
+            }
+        }
         let rows = collapseAxes(rowShape, plan.arrays.map { Array($0.strides.dropLast()) })
         let offsets = openLoops(rows.shape, rows.strides.enumerated().map { a, s in ("q\(a)_", 0, s) })
         func at(_ array: Int, _ j: String) -> String {
@@ -27,6 +34,7 @@ extension KernelBuilder {
         func operand(_ v: Value, pass: Int, _ j: String) throws(KilnError) -> String {
             switch try plan.source(of: v, pass: pass) {
             case .array(let a): return at(a, j)
+            case .rowBuffer(let name): return "\(name)[\(j)]"
             case .expression(let e): return e
             }
         }
@@ -38,13 +46,14 @@ extension KernelBuilder {
             }
             let reductions = plan.reductions.filter { plan.stage(of: $0) == pass + 1 }
             let stores = plan.elementYields.filter { plan.stage(of: $0.value) == pass }
-            guard !reductions.isEmpty || !stores.isEmpty else { continue }
+            let buffered = plan.rowBuffers.map(\.value).filter { plan.stage(of: $0) == pass }
+            guard !reductions.isEmpty || !stores.isEmpty || !buffered.isEmpty else { continue }
             for r in reductions {
                 guard case .reduce(let op, _) = r.op else { continue }
                 let dtype = body.type(of: r.results[0]).dtype
                 line("\(cType(dtype)) t\(r.results[0].id) = \(scalar(reductionIdentity(op, dtype), dtype));")
             }
-            let computed = plan.elementInstructions(for: reductions.map { $0.operands[0] } + stores.map(\.value), pass: pass)
+            let computed = plan.elementInstructions(for: plan.roots(pass), pass: pass)
             try unrolledLoop(shape[shape.count - 1], index: "j") { (k, j) throws(KilnError) in
                 var statements: [String] = []
                 for inst in computed {
@@ -59,6 +68,7 @@ extension KernelBuilder {
                     statements.append("\(acc) = \(combined);")
                 }
                 for store in stores { statements.append("\(at(store.array, j)) = \(try operand(store.value, pass: pass, j));") }
+                for v in buffered { statements.append("r\(v.id)[\(j)] = t\(v.id);") }
                 return "{ " + statements.joined(separator: " ") + " }"
             }
         }
@@ -82,6 +92,8 @@ private struct RowPlan {
     /// Where a pass reads a value from.
     enum Source {
         case array(Int)
+        /// The row buffer of that name, indexed by the element.
+        case rowBuffer(String)
         case expression(String)
     }
 
@@ -96,6 +108,10 @@ private struct RowPlan {
     private(set) var elementYields: [(value: Value, array: Int)] = []
     private(set) var rowYields: [(value: Value, array: Int)] = []
     private(set) var depth = 0
+    /// The element values a later pass reads and no output holds, with their byte offsets in
+    /// scratch (one row each), and the bytes they take.
+    private(set) var rowBuffers: [(value: Value, offset: Int)] = []
+    private(set) var rowBufferBytes = 0
     private var elementwise: [Instruction] = []
     private var stages: [Value: Int] = [:]
     /// A layout op of a computed row value is that value.
@@ -165,6 +181,20 @@ private struct RowPlan {
                 if computed.contains(v) && yieldArray[v] == nil { yieldArray[v] = arrays.count - 1 }
             }
         }
+        guard let run = shape.last, run > 0, depth > 0 else { return }
+        for pass in stride(from: depth, through: 1, by: -1) {
+            for v in earlierValues(for: roots(pass), pass: pass) where yieldArray[v] == nil && !rowBuffers.contains(where: { $0.value == v }) {
+                rowBuffers.append((v, rowBufferBytes))
+                rowBufferBytes += (run * body.type(of: v).dtype.byteSize + 7) / 8 * 8
+            }
+        }
+    }
+
+    /// What pass `pass` computes: the operands of its reductions, its yielded element values and
+    /// those it keeps in row buffers.
+    func roots(_ pass: Int) -> [Value] {
+        reductions.filter { stage(of: $0) == pass + 1 }.map { $0.operands[0] }
+            + (elementYields.map(\.value) + rowBuffers.map(\.value)).filter { stage(of: $0) == pass }
     }
 
     func stage(of v: Value) -> Int { stages[resolved(v)] ?? 0 }
@@ -203,21 +233,36 @@ private struct RowPlan {
         if let a = arrayOf[v] { return .array(a) }
         if case .scalar(let expression)? = views[v] { return .expression(expression) }
         if stage(of: v) < pass, let a = yieldArray[v] { return .array(a) }
+        if stage(of: v) < pass, rowBuffers.contains(where: { $0.value == v }) { return .rowBuffer("r\(v.id)") }
         guard stages[v] != nil else { throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it") }
         return .expression("t\(v.id)")
     }
 
-    /// The element instructions pass `pass` runs to compute `roots`, in body order.
+    /// The element instructions pass `pass` runs to compute `roots`, in body order: element values
+    /// of earlier passes are read from memory instead.
     func elementInstructions(for roots: [Value], pass: Int) -> [Instruction] {
-        var needed: Set<Value> = []
+        let needed = closure(of: roots, pass: pass).needed
+        return elementwise.filter { needed.contains($0.results[0]) }
+    }
+
+    /// The element values of earlier passes that pass `pass` reads to compute `roots`.
+    private func earlierValues(for roots: [Value], pass: Int) -> [Value] {
+        closure(of: roots, pass: pass).earlier
+    }
+
+    private func closure(of roots: [Value], pass: Int) -> (needed: Set<Value>, earlier: [Value]) {
+        var needed: Set<Value> = [], earlier: [Value] = []
         var pending = roots.map(resolved)
         let producers = Dictionary(elementwise.map { ($0.results[0], $0) }, uniquingKeysWith: { a, _ in a })
         while let v = pending.popLast() {
-            guard let inst = producers[v], !(stage(of: v) < pass && yieldArray[v] != nil),
-                  needed.insert(v).inserted else { continue }
-            pending += inst.operands.map(resolved)
+            guard let inst = producers[v] else { continue }
+            if stage(of: v) < pass {
+                if !earlier.contains(v) { earlier.append(v) }
+            } else if needed.insert(v).inserted {
+                pending += inst.operands.map(resolved)
+            }
         }
-        return elementwise.filter { needed.contains($0.results[0]) }
+        return (needed, earlier)
     }
 }
 

@@ -77,6 +77,37 @@ import Testing
         }
     }
 
+    /// Element values kept in row buffers: an f64 one of the first pass read by the third, an
+    /// i32 one of the first pass read by the second, and one of the second read by the third;
+    /// two reductions of different dtypes in one pass.
+    @Test func rowBuffersAcrossPasses() throws {
+        let f = try parseFunction("""
+        func @f(%x: f64[3,6], %k: i32[3,6]) -> (f64[3,6]) {
+          %y = fused(%x, %k) {
+            ^(%x: f64[3,6], %k: i32[3,6]):
+              %a = exp(%x) : f64[3,6]
+              %kk = mul(%k, %k) : i32[3,6]
+              %s = reduce_sum(%a) {axes = [1]} : f64[3]
+              %km = reduce_max(%kk) {axes = [1]} : i32[3]
+              %kmb = broadcast_in_dim(%km) {shape = [3,6], dims = [0]} : i32[3,6]
+              %kd = sub(%kk, %kmb) : i32[3,6]
+              %sb = broadcast_in_dim(%s) {shape = [3,6], dims = [0]} : f64[3,6]
+              %kf = convert(%kd) {dtype = "f64"} : f64[3,6]
+              %b = mul(%kf, %sb) : f64[3,6]
+              %t = reduce_max(%b) {axes = [1]} : f64[3]
+              %tb = broadcast_in_dim(%t) {shape = [3,6], dims = [0]} : f64[3,6]
+              %c = sub(%a, %tb) : f64[3,6]
+              %y = add(%c, %b) : f64[3,6]
+              yield %y
+          } : f64[3,6]
+          return %y
+        }
+        """)
+        let compiled = try JITCompiler.shared.compile(f, options: exactOptions)
+        for buffer in ["double *r", "int *r"] { #expect(compiled.cSource.contains(buffer)) }
+        try expectMatchesInterpreter(f, try testInputs(f, seed: 9))
+    }
+
     /// Rows of no elements (the reductions' identities), a vector reduced to a scalar row, and an
     /// integer minimum converted per row.
     @Test func emptyRowsScalarRowsAndIntegers() throws {
