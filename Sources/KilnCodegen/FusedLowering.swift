@@ -19,7 +19,7 @@ extension KernelBuilder {
     /// The kernel of `fused(body)`: block argument `k` is the operand `p<k>`, yielded value `k`
     /// the output `out<k>` (`out` when there is one).
     mutating func lowerFused(_ body: Function) throws(KilnError) {
-        if body.body.contains(where: { if case .reduce = $0.op { true } else { false } }) {
+        if body.body.contains(where: \.op.isReduction) {
             return try lowerRowFused(body)
         }
         guard let first = body.results.first else { throw internalError("a fused kernel yields nothing") }

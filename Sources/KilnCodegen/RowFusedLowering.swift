@@ -122,7 +122,7 @@ private struct RowPlan {
 
     init(_ body: Function) throws(KilnError) {
         self.body = body
-        guard let x = body.body.first(where: { if case .reduce = $0.op { true } else { false } })?.operands.first,
+        guard let x = body.body.first(where: \.op.isReduction)?.operands.first,
               !body.type(of: x).shape.isEmpty else {
             throw internalError("a row-wise fused kernel without a reduction over a last axis")
         }
@@ -267,7 +267,8 @@ private struct RowPlan {
 }
 
 extension Op {
-    fileprivate var isReduction: Bool {
+    /// Whether this is a `reduce_sum`, `reduce_max` or `reduce_min`.
+    var isReduction: Bool {
         if case .reduce = self { return true }
         return false
     }
