@@ -7,9 +7,10 @@ import KilnIR
 // locals declared once before the loops.
 
 /// A body value as the element loop sees it.
-private enum FusedValue {
-    /// Elements of block argument `param` at `strides` (one per axis of the value's shape).
-    case view(param: Int, shape: [Int], strides: [Int])
+enum FusedValue {
+    /// Elements of the C array `array` (a block argument `p<k>`, or an output holding a product)
+    /// at `strides` (one per axis of the value's shape).
+    case view(array: String, shape: [Int], strides: [Int])
     /// A C expression: a hoisted constant or a temporary of the element's block.
     case scalar(String)
 }
@@ -18,27 +19,31 @@ extension KernelBuilder {
     /// The kernel of `fused(body)`: block argument `k` is the operand `p<k>`, yielded value `k`
     /// the output `out<k>` (`out` when there is one).
     mutating func lowerFused(_ body: Function) throws(KilnError) {
+        if body.body.contains(where: \.op.isReduction) {
+            return try lowerRowFused(body)
+        }
         guard let first = body.results.first else { throw internalError("a fused kernel yields nothing") }
         let shape = body.type(of: first).shape
         var values: [Value: FusedValue] = [:]
         for (k, p) in body.params.enumerated() {
             let type = body.type(of: p)
-            values[p] = .view(param: k, shape: type.shape, strides: rowMajorStrides(type.shape))
+            values[p] = .view(array: "p\(k)", shape: type.shape, strides: rowMajorStrides(type.shape))
         }
+        let outputs = outputNames(body.results.count)
         // Views and constants first; the arrays the loop reads are the views of the iteration shape.
         var elementwise: [Instruction] = []
-        var arrays: [(param: Int, strides: [Int])] = []
+        var arrays: [(name: String, strides: [Int])] = []
         var arrayOf: [Value: Int] = [:]
         func read(_ v: Value) throws(KilnError) {
-            guard arrayOf[v] == nil, case let .view(param, viewShape, strides)? = values[v] else { return }
+            guard arrayOf[v] == nil, case let .view(name, viewShape, strides)? = values[v] else { return }
             guard viewShape == shape else {
                 throw internalError("a fused kernel reads %\(body.name(of: v)) of shape \(viewShape) in a loop over \(shape)")
             }
-            if let existing = arrays.firstIndex(where: { $0.param == param && $0.strides == strides }) {
+            if let existing = arrays.firstIndex(where: { $0.name == name && $0.strides == strides }) {
                 arrayOf[v] = existing
             } else {
                 arrayOf[v] = arrays.count
-                arrays.append((param, strides))
+                arrays.append((name, strides))
             }
         }
         for inst in body.body {
@@ -50,6 +55,12 @@ extension KernelBuilder {
                 values[result] = .scalar("c\(result.id)")
             case .broadcastInDim, .transpose, .reshape:
                 values[result] = try layoutView(inst, body, values)
+            case let .matmul(transposeA, transposeB):
+                guard let k = body.results.firstIndex(where: { body.type(of: $0) == type }) else {
+                    throw internalError("a fused kernel yields no value of type \(type) to compute its product into")
+                }
+                try lowerProduct(inst, body, values, transposeA, transposeB, into: outputs[k])
+                values[result] = .view(array: outputs[k], shape: type.shape, strides: rowMajorStrides(type.shape))
             case .unary, .binary, .compare, .select, .convert:
                 guard type.shape == shape else {
                     throw internalError("a fused kernel computes %\(body.name(of: result)) of shape \(type.shape) in a loop over \(shape)")
@@ -68,7 +79,6 @@ extension KernelBuilder {
         let offsets = openLoops(Array(loopShape.dropLast()),
                                 outer.enumerated().map { a, s in ("q\(a)_", 0, s) })
         let inner = strides.map { $0[$0.count - 1] }
-        let outputs = outputNames(body.results.count)
         func at(_ array: Int, _ name: String, _ i: String) -> String {
             element(name, offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
         }
@@ -77,7 +87,7 @@ extension KernelBuilder {
             var values = hoisted
             var statements: [String] = []
             func operand(_ v: Value) throws(KilnError) -> String {
-                if let a = arrayOf[v] { return at(a, "p\(arrays[a].param)", i) }
+                if let a = arrayOf[v] { return at(a, arrays[a].name, i) }
                 guard case .scalar(let expression)? = values[v] else {
                     throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it")
                 }
@@ -86,20 +96,8 @@ extension KernelBuilder {
             for inst in elementwise {
                 var x: [String] = []
                 for v in inst.operands { x.append(try operand(v)) }
-                let result = inst.results[0], type = body.type(of: result)
-                let expression: String
-                switch inst.op {
-                case .unary(let u): expression = try unaryExpression(u, type.dtype, x[0], &k)
-                case .binary(let b): expression = binaryExpression(b, type.dtype, x[0], x[1], &k)
-                case .compare(let d): expression = "\(x[0]) \(compareOperator(d)) \(x[1])"
-                case .select: expression = "\(x[0]) ? \(x[1]) : \(x[2])"
-                case .convert(let dtype):
-                    let from = body.type(of: inst.operands[0]).dtype
-                    expression = from == dtype ? x[0] : convertExpression(x[0], from: from, to: dtype, &k)
-                default: throw internalError("'\(inst.op.name)' is not elementwise")
-                }
-                statements.append("const \(cType(type.dtype)) t\(result.id) = \(expression);")
-                values[result] = .scalar("t\(result.id)")
+                statements.append(try k.elementStatement(inst, body, x))
+                values[inst.results[0]] = .scalar("t\(inst.results[0].id)")
             }
             for (k, (v, name)) in zip(body.results, outputs).enumerated() {
                 statements.append("\(at(arrays.count + k, name, i)) = \(try operand(v));")
@@ -109,11 +107,52 @@ extension KernelBuilder {
         closeLoops()
     }
 
+    /// The `matmul` instruction `inst` of an epilogue kernel as its gemm call into the output
+    /// `output`, in a block naming its operands `a`, `b` and its result `out` as the matmul
+    /// kernel does; the element loop then reads the product from `output` and overwrites it.
+    private mutating func lowerProduct(_ inst: Instruction, _ body: Function, _ values: [Value: FusedValue],
+                                       _ transposeA: Bool, _ transposeB: Bool, into output: String) throws(KilnError) {
+        guard inst.operands.count == 2, let result = inst.results.first else {
+            throw internalError("'matmul' in a fused kernel without two operands")
+        }
+        let types = inst.operands.map(body.type(of:)), out = body.type(of: result)
+        open("/* %\(body.name(of: result)) = matmul(...) into \(output) */")
+        for (name, (v, type)) in zip(["a", "b"], zip(inst.operands, types)) {
+            guard case let .view(array, shape, strides)? = values[v], strides == rowMajorStrides(shape) else {
+                throw internalError("'matmul' in a fused kernel reads a value that is not a block argument")
+            }
+            line("const \(cType(type.dtype)) *\(name) = \(array);")
+        }
+        if output != "out" { line("\(cType(out.dtype)) *out = \(output);") }
+        try lowerMatmul(transposeA: transposeA, transposeB: transposeB, types[0], types[1], out)
+        close()
+    }
+
+    /// `const T t<result> = <expression>;` for the elementwise `inst` of `body` on the operand
+    /// expressions `x`.
+    mutating func elementStatement(_ inst: Instruction, _ body: Function, _ x: [String]) throws(KilnError) -> String {
+        guard let result = inst.results.first, x.count == inst.operands.count, let x0 = x.first else {
+            throw internalError("'\(inst.op.name)' in a fused kernel without operands or result")
+        }
+        let dtype = body.type(of: result).dtype
+        let expression: String
+        switch inst.op {
+        case .unary(let u): expression = try unaryExpression(u, dtype, x0, &self)
+        case .binary(let b) where x.count == 2: expression = binaryExpression(b, dtype, x0, x[1], &self)
+        case .compare(let d) where x.count == 2: expression = "\(x0) \(compareOperator(d)) \(x[1])"
+        case .select where x.count == 3: expression = "\(x0) ? \(x[1]) : \(x[2])"
+        case .convert(let to):
+            let from = body.type(of: inst.operands[0]).dtype
+            expression = from == to ? x0 : convertExpression(x0, from: from, to: to, &self)
+        default: throw internalError("'\(inst.op.name)' is not elementwise")
+        }
+        return "const \(cType(dtype)) t\(result.id) = \(expression);"
+    }
 }
 
 /// The view a `broadcast_in_dim`, `transpose` or `reshape` reads when its operand is a block
 /// argument or such a view; a layout op of a splat constant is that constant.
-private func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value: FusedValue]) throws(KilnError) -> FusedValue {
+func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value: FusedValue]) throws(KilnError) -> FusedValue {
     guard let source = inst.operands.first, let result = inst.results.first, let operand = values[source] else {
         throw internalError("'\(inst.op.name)' in a fused kernel reads a value computed per element")
     }
@@ -121,14 +160,14 @@ private func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value:
     switch (inst.op, operand) {
     case (_, .scalar):
         return operand
-    case let (.broadcastInDim(_, dims), .view(param, _, strides)):
+    case let (.broadcastInDim(_, dims), .view(array, _, strides)):
         var out = [Int](repeating: 0, count: shape.count)
         for (k, d) in dims.enumerated() where sourceShape[k] != 1 { out[d] = strides[k] }
-        return .view(param: param, shape: shape, strides: out)
-    case let (.transpose(perm), .view(param, _, strides)):
-        return .view(param: param, shape: shape, strides: perm.map { strides[$0] })
-    case let (.reshape, .view(param, viewShape, strides)) where strides == rowMajorStrides(viewShape):
-        return .view(param: param, shape: shape, strides: rowMajorStrides(shape))
+        return .view(array: array, shape: shape, strides: out)
+    case let (.transpose(perm), .view(array, _, strides)):
+        return .view(array: array, shape: shape, strides: perm.map { strides[$0] })
+    case let (.reshape, .view(array, viewShape, strides)) where strides == rowMajorStrides(viewShape):
+        return .view(array: array, shape: shape, strides: rowMajorStrides(shape))
     default:
         throw internalError("a fused kernel applies '\(inst.op.name)' to a view that is not contiguous")
     }

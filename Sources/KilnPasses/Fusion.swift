@@ -3,6 +3,16 @@ import KilnIR
 /// `fuse`: groups elementwise instructions (unary, binary, `compare`, `select`, `convert`) of one
 /// iteration shape into `fused` kernels, which code generation writes as one loop each.
 ///
+/// Row-wise composites join too: a `reduce_sum`/`reduce_max`/`reduce_min` over the last axis of a
+/// group's shape (or of a value from outside, starting a group), the elementwise instructions on
+/// the reduced rows, and the `broadcast_in_dim` of such a row value back over the rows (`dims`
+/// the leading axes). Code generation writes such a kernel as one loop over rows, each row
+/// making one pass over its elements per reduction depth.
+///
+/// A `matmul` whose result only an elementwise kernel of its shape reads joins that kernel as its
+/// first instruction (the kernel then calls gemm into an output and runs its loop over it), when
+/// the kernel yields a value of the product's type and the product reads none of its values.
+///
 /// Instructions are visited in order; an elementwise instruction joins the group of the first
 /// operand producer that has its shape, as long as no value of that group is read by an
 /// instruction outside it placed before this one (the fused kernel stands where its last member
@@ -43,6 +53,8 @@ public struct Fusion: Pass {
 /// layout and constant instructions copied into it.
 private struct FusionGroup {
     var shape: [Int]
+    /// The shape of the rows' values once the group reduces over the last axis of `shape`.
+    var rowShape: [Int]?
     var members: [Int]
     var copies: Set<Int> = []
     /// The member results read outside the group or returned, in order.
@@ -102,13 +114,39 @@ private struct FusionGroups {
             for v in Set(inst.operands) { readers[v.id].append(i) }
         }
         for v in f.results { readers[v.id].append(f.body.count) }
-        for (i, inst) in f.body.enumerated() where inst.op.isFusibleElementwise {
-            add(i, shape: f.type(of: inst.results[0]).shape)
+        for (i, inst) in f.body.enumerated() {
+            if inst.op.isFusibleElementwise {
+                add(i, shape: f.type(of: inst.results[0]).shape)
+            } else if case .reduce(_, let axes) = inst.op {
+                addReduction(i, axes: axes)
+            } else if case .broadcastInDim(_, let dims) = inst.op {
+                addRowBroadcast(i, dims: dims)
+            }
         }
         for g in groups.indices {
             groups[g].yields = groups[g].members.flatMap { f.body[$0].results }.filter { v in
                 readers[v.id].contains { groupOf[$0] != g }
             }
+            if groups[g].savesMemoryTraffic && groups[g].rowShape == nil { attachMatmul(g) }
+        }
+    }
+
+    /// A `matmul` whose result only group `g` reads, over `g`'s shape, joins `g` (its epilogue)
+    /// when `g` yields a value of the product's type to compute it into, and reads none of `g`'s
+    /// values or copies.
+    private mutating func attachMatmul(_ g: Int) {
+        let group = groups[g]
+        let inside = Set(group.members).union(group.copies)
+        for v in group.members.flatMap({ f.body[$0].operands }) {
+            guard let p = producer[v.id], case .matmul = f.body[p].op, !inside.contains(p),
+                  readers[v.id].allSatisfy({ groupOf[$0] == g }), f.type(of: v).shape == group.shape,
+                  group.yields.contains(where: { f.type(of: $0) == f.type(of: v) }),
+                  f.body[p].operands.allSatisfy({ producer[$0.id].map { !inside.contains($0) } ?? true }),
+                  inputCount(of: group.members + [p]) <= Fusion.maxInputs else { continue }
+            groups[g].members.append(p)
+            groups[g].members.sort()
+            groupOf[p] = g
+            return
         }
     }
 
@@ -116,7 +154,8 @@ private struct FusionGroups {
         let inst = f.body[i]
         let candidates = inst.operands.compactMap { v in producer[v.id].flatMap { groupOf[$0] } }
         let g: Int
-        if let joinable = candidates.first(where: { groups[$0].shape == shape && canJoin($0, i) }) {
+        let fitting = candidates.filter { groups[$0].shape == shape || groups[$0].rowShape == shape }
+        if let joinable = fitting.first(where: { canJoin($0, i) }) {
             g = joinable
             groups[g].members.append(i)
         } else {
@@ -124,7 +163,45 @@ private struct FusionGroups {
             groups.append(FusionGroup(shape: shape, members: [i]))
         }
         groupOf[i] = g
-        for v in inst.operands {
+        addCopies(of: i)
+    }
+
+    /// A reduction over the last axis joins the group of its operand when that group iterates over
+    /// the operand's shape (and reduces over the same axis, if it does); else it starts a group.
+    private mutating func addReduction(_ i: Int, axes: [Int]) {
+        guard let x = f.body[i].operands.first else { return }
+        let shape = f.type(of: x).shape
+        guard axes == [shape.count - 1] else { return }
+        let rowShape = Array(shape.dropLast())
+        let g: Int
+        if let p = producer[x.id], let joinable = groupOf[p], groups[joinable].shape == shape,
+           groups[joinable].rowShape ?? rowShape == rowShape, canJoin(joinable, i) {
+            g = joinable
+            groups[g].members.append(i)
+            groups[g].rowShape = rowShape
+        } else {
+            g = groups.count
+            groups.append(FusionGroup(shape: shape, rowShape: rowShape, members: [i]))
+        }
+        groupOf[i] = g
+        addCopies(of: i)
+    }
+
+    /// A `broadcast_in_dim` of a row value of a group back over that group's rows joins it.
+    private mutating func addRowBroadcast(_ i: Int, dims: [Int]) {
+        let inst = f.body[i]
+        guard let x = inst.operands.first, let p = producer[x.id], let g = groupOf[p],
+              let rowShape = groups[g].rowShape, f.type(of: x).shape == rowShape,
+              dims == Array(rowShape.indices), f.type(of: inst.results[0]).shape == groups[g].shape,
+              canJoin(g, i) else { return }
+        groups[g].members.append(i)
+        groupOf[i] = g
+    }
+
+    /// Records the copyable producers of `i`'s operands as copies into `i`'s group.
+    private mutating func addCopies(of i: Int) {
+        guard let g = groupOf[i] else { return }
+        for v in f.body[i].operands {
             guard let p = producer[v.id], groupOf[p] == nil, isCopyable(f.body[p], into: g) else { continue }
             groups[g].copies.insert(p)
         }

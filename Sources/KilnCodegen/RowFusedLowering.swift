@@ -1,0 +1,275 @@
+import KilnIR
+
+// Row-wise fused kernels (a fused body with reductions over the last axis): one loop nest over
+// the rows and, in each row, one pass over its elements per reduction depth. Pass `p` computes
+// the element values of depth `p` it needs into temporaries, folds each reduction of depth `p`
+// into one accumulator in row-major order (as the interpreter does) and stores the yielded
+// element values of depth `p`, and those a later pass reads into a row buffer in arena scratch
+// (a yielded one is read back from its output). Row values (reduction results, elementwise ops
+// on them, their broadcasts back over the row) are scalars computed between passes.
+
+extension KernelBuilder {
+    /// The kernel of a `fused(body)` that reduces over the last axis of its iteration shape.
+    mutating func lowerRowFused(_ body: Function) throws(KilnError) {
+        let plan = try RowPlan(body)
+        let shape = plan.shape, rowShape = Array(shape.dropLast())
+        for inst in body.body {
+            if case .constant(.splat(let value), _) = inst.op, let result = inst.results.first {
+                line("const \(cType(body.type(of: result).dtype)) c\(result.id) = \(scalar(value, body.type(of: result).dtype));")
+            }
+        }
+        if plan.rowBufferBytes > 0 {
+            scratchBytes = plan.rowBufferBytes
+            for (v, offset) in plan.rowBuffers {
+                let t = cType(body.type(of: v).dtype)
+                line("\(t) *r\(v.id) = (\(t) *)((char *)scratch + \(offset));")
+            }
+        }
+        let rows = collapseAxes(rowShape, plan.arrays.map { Array($0.strides.dropLast()) })
+        let offsets = openLoops(rows.shape, rows.strides.enumerated().map { a, s in ("q\(a)_", 0, s) })
+        func at(_ array: Int, _ j: String) -> String {
+            let inner = plan.arrays[array].strides[shape.count - 1]
+            return element(plan.arrays[array].name, offsets[array], inner == 0 ? "0" : scaled(j, inner))
+        }
+        func operand(_ v: Value, pass: Int, _ j: String) throws(KilnError) -> String {
+            switch try plan.source(of: v, pass: pass) {
+            case .array(let a): return at(a, j)
+            case .rowBuffer(let name): return "\(name)[\(j)]"
+            case .expression(let e): return e
+            }
+        }
+        for pass in 0...plan.depth {
+            for inst in plan.rowInstructions where plan.stage(of: inst) == pass {
+                var x: [String] = []
+                for v in inst.operands { x.append(try operand(v, pass: pass, "0")) }
+                line(try elementStatement(inst, body, x))
+            }
+            let reductions = plan.reductions.filter { plan.stage(of: $0) == pass + 1 }
+            let stores = plan.elementYields.filter { plan.stage(of: $0.value) == pass }
+            let buffered = plan.rowBuffers.map(\.value).filter { plan.stage(of: $0) == pass }
+            guard !reductions.isEmpty || !stores.isEmpty || !buffered.isEmpty else { continue }
+            for r in reductions {
+                guard case .reduce(let op, _) = r.op else { continue }
+                let dtype = body.type(of: r.results[0]).dtype
+                line("\(cType(dtype)) t\(r.results[0].id) = \(scalar(reductionIdentity(op, dtype), dtype));")
+            }
+            let computed = plan.elementInstructions(for: plan.roots(pass), pass: pass)
+            try unrolledLoop(shape[shape.count - 1], index: "j") { (k, j) throws(KilnError) in
+                var statements: [String] = []
+                for inst in computed {
+                    var x: [String] = []
+                    for v in inst.operands { x.append(try operand(v, pass: pass, j)) }
+                    statements.append(try k.elementStatement(inst, body, x))
+                }
+                for r in reductions {
+                    guard case .reduce(let op, _) = r.op else { continue }
+                    let acc = "t\(r.results[0].id)", dtype = body.type(of: r.results[0]).dtype
+                    let combined = binaryExpression(rowCombiner(op), dtype, acc, try operand(r.operands[0], pass: pass, j), &k)
+                    statements.append("\(acc) = \(combined);")
+                }
+                for store in stores { statements.append("\(at(store.array, j)) = \(try operand(store.value, pass: pass, j));") }
+                for v in buffered { statements.append("r\(v.id)[\(j)] = t\(v.id);") }
+                return "{ " + statements.joined(separator: " ") + " }"
+            }
+        }
+        for store in plan.rowYields { line("\(at(store.array, "0")) = \(try operand(store.value, pass: plan.depth, "0"));") }
+        closeLoops()
+    }
+}
+
+/// The binary op a reduction folds with.
+private func rowCombiner(_ r: ReduceOp) -> BinaryOp {
+    switch r {
+    case .sum: return .add
+    case .max: return .max
+    case .min: return .min
+    }
+}
+
+/// What a row-wise fused body reads and computes, and at which depth (the number of reductions
+/// a value depends on in sequence: pass `p` computes the element values of depth `p`).
+private struct RowPlan {
+    /// Where a pass reads a value from.
+    enum Source {
+        case array(Int)
+        /// The row buffer of that name, indexed by the element.
+        case rowBuffer(String)
+        case expression(String)
+    }
+
+    let body: Function
+    /// The iteration shape: the reduced operands' shape.
+    let shape: [Int]
+    /// The arrays the kernel reads or writes: block argument views and outputs, with one stride
+    /// per axis of `shape` (the last 0 for row values).
+    private(set) var arrays: [(name: String, strides: [Int])] = []
+    private(set) var rowInstructions: [Instruction] = []
+    private(set) var reductions: [Instruction] = []
+    private(set) var elementYields: [(value: Value, array: Int)] = []
+    private(set) var rowYields: [(value: Value, array: Int)] = []
+    private(set) var depth = 0
+    /// The element values a later pass reads and no output holds, with their byte offsets in
+    /// scratch (one row each), and the bytes they take.
+    private(set) var rowBuffers: [(value: Value, offset: Int)] = []
+    private(set) var rowBufferBytes = 0
+    private var elementwise: [Instruction] = []
+    private var stages: [Value: Int] = [:]
+    /// A layout op of a computed row value is that value.
+    private var alias: [Value: Value] = [:]
+    private var views: [Value: FusedValue] = [:]
+    private var arrayOf: [Value: Int] = [:]
+    private var yieldArray: [Value: Int] = [:]
+
+    init(_ body: Function) throws(KilnError) {
+        self.body = body
+        guard let x = body.body.first(where: \.op.isReduction)?.operands.first,
+              !body.type(of: x).shape.isEmpty else {
+            throw internalError("a row-wise fused kernel without a reduction over a last axis")
+        }
+        shape = body.type(of: x).shape
+        let rowShape = Array(shape.dropLast())
+        for (k, p) in body.params.enumerated() {
+            let type = body.type(of: p)
+            views[p] = .view(array: "p\(k)", shape: type.shape, strides: rowMajorStrides(type.shape))
+        }
+        for inst in body.body {
+            guard let result = inst.results.first else { continue }
+            let type = body.type(of: result)
+            switch inst.op {
+            case .constant(.splat, _):
+                views[result] = .scalar("c\(result.id)")
+            case .broadcastInDim, .transpose, .reshape:
+                guard let source = inst.operands.first else { continue }
+                if views[source] != nil {
+                    views[result] = try layoutView(inst, body, views)
+                } else {
+                    alias[result] = source
+                }
+            case .reduce(_, let axes):
+                guard let operand = inst.operands.first, body.type(of: operand).shape == shape,
+                      axes == [shape.count - 1] else {
+                    throw internalError("a row-wise fused kernel over \(shape) reduces over axes \(axes)")
+                }
+                try register(operand)
+                reductions.append(inst)
+            case .unary, .binary, .compare, .select, .convert:
+                for v in inst.operands { try register(v) }
+                if type.shape == shape {
+                    elementwise.append(inst)
+                } else if type.shape == rowShape {
+                    rowInstructions.append(inst)
+                } else {
+                    throw internalError("a row-wise fused kernel over \(shape) computes %\(body.name(of: result)) of shape \(type.shape)")
+                }
+            default:
+                throw internalError("'\(inst.op.name)' inside a fused kernel; code generation fuses elementwise, layout and last-axis reductions only")
+            }
+            let stage = inst.operands.map { self.stage(of: $0) }.max() ?? 0
+            stages[result] = stage + (inst.op.isReduction ? 1 : 0)
+            depth = max(depth, stages[result] ?? 0)
+        }
+        let computed = Set(elementwise.map { $0.results[0] })
+        for (v, name) in zip(body.results, outputNames(body.results.count)) {
+            let valueShape = body.type(of: v).shape
+            let isRow = valueShape != shape
+            let strides = isRow ? rowMajorStrides(valueShape) + [0] : rowMajorStrides(shape)
+            arrays.append((name, strides))
+            if isRow {
+                rowYields.append((v, arrays.count - 1))
+            } else {
+                elementYields.append((v, arrays.count - 1))
+                if computed.contains(v) && yieldArray[v] == nil { yieldArray[v] = arrays.count - 1 }
+            }
+        }
+        guard let run = shape.last, run > 0, depth > 0 else { return }
+        for pass in stride(from: depth, through: 1, by: -1) {
+            for v in earlierValues(for: roots(pass), pass: pass) where yieldArray[v] == nil && !rowBuffers.contains(where: { $0.value == v }) {
+                rowBuffers.append((v, rowBufferBytes))
+                rowBufferBytes += (run * body.type(of: v).dtype.byteSize + 7) / 8 * 8
+            }
+        }
+    }
+
+    /// What pass `pass` computes: the operands of its reductions, its yielded element values and
+    /// those it keeps in row buffers.
+    func roots(_ pass: Int) -> [Value] {
+        reductions.filter { stage(of: $0) == pass + 1 }.map { $0.operands[0] }
+            + (elementYields.map(\.value) + rowBuffers.map(\.value)).filter { stage(of: $0) == pass }
+    }
+
+    func stage(of v: Value) -> Int { stages[resolved(v)] ?? 0 }
+
+    func stage(of inst: Instruction) -> Int { inst.results.first.map { stage(of: $0) } ?? 0 }
+
+    private func resolved(_ v: Value) -> Value {
+        var v = v
+        while let source = alias[v] { v = source }
+        return v
+    }
+
+    /// Makes the block argument view `v` reads (if any) an array of the kernel.
+    private mutating func register(_ v: Value) throws(KilnError) {
+        let v = resolved(v)
+        guard arrayOf[v] == nil, case let .view(name, viewShape, strides)? = views[v] else { return }
+        let full: [Int]
+        if viewShape == shape {
+            full = strides
+        } else if viewShape == Array(shape.dropLast()) {
+            full = strides + [0]
+        } else {
+            throw internalError("a row-wise fused kernel over \(shape) reads %\(body.name(of: v)) of shape \(viewShape)")
+        }
+        if let existing = arrays.firstIndex(where: { $0.name == name && $0.strides == full }) {
+            arrayOf[v] = existing
+        } else {
+            arrays.append((name, full))
+            arrayOf[v] = arrays.count - 1
+        }
+    }
+
+    /// Where pass `pass` reads `v`: a view or an output array, a constant or a temporary.
+    func source(of v: Value, pass: Int) throws(KilnError) -> Source {
+        let v = resolved(v)
+        if let a = arrayOf[v] { return .array(a) }
+        if case .scalar(let expression)? = views[v] { return .expression(expression) }
+        if stage(of: v) < pass, let a = yieldArray[v] { return .array(a) }
+        if stage(of: v) < pass, rowBuffers.contains(where: { $0.value == v }) { return .rowBuffer("r\(v.id)") }
+        guard stages[v] != nil else { throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it") }
+        return .expression("t\(v.id)")
+    }
+
+    /// The element instructions pass `pass` runs to compute `roots`, in body order: element values
+    /// of earlier passes are read from memory instead.
+    func elementInstructions(for roots: [Value], pass: Int) -> [Instruction] {
+        let needed = closure(of: roots, pass: pass).needed
+        return elementwise.filter { needed.contains($0.results[0]) }
+    }
+
+    /// The element values of earlier passes that pass `pass` reads to compute `roots`.
+    private func earlierValues(for roots: [Value], pass: Int) -> [Value] {
+        closure(of: roots, pass: pass).earlier
+    }
+
+    private func closure(of roots: [Value], pass: Int) -> (needed: Set<Value>, earlier: [Value]) {
+        var needed: Set<Value> = [], earlier: [Value] = []
+        var pending = roots.map(resolved)
+        let producers = Dictionary(elementwise.map { ($0.results[0], $0) }, uniquingKeysWith: { a, _ in a })
+        while let v = pending.popLast() {
+            guard let inst = producers[v] else { continue }
+            if stage(of: v) < pass {
+                if !earlier.contains(v) { earlier.append(v) }
+            } else if needed.insert(v).inserted {
+                pending += inst.operands.map(resolved)
+            }
+        }
+        return (needed, earlier)
+    }
+}
+
+extension Op {
+    /// Whether this is a `reduce_sum`, `reduce_max` or `reduce_min`.
+    var isReduction: Bool {
+        if case .reduce = self { return true }
+        return false
+    }
+}
