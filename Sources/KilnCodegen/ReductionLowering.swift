@@ -17,14 +17,6 @@ func reductionIdentity(_ r: ReduceOp, _ dtype: DType) -> Scalar {
     }
 }
 
-private func combineOp(_ r: ReduceOp) -> BinaryOp {
-    switch r {
-    case .sum: return .add
-    case .max: return .max
-    case .min: return .min
-    }
-}
-
 extension KernelBuilder {
     mutating func lowerReduce(_ r: ReduceOp, axes: [Int], _ x: TensorType, _ out: TensorType, accumulators: Int) {
         let identity = reductionIdentity(r, x.dtype)
@@ -45,7 +37,7 @@ extension KernelBuilder {
         let offsets = openLoops(Array(dims.dropLast()), [("o", 0, Array(strides[0].dropLast())),
                                                          ("s", 0, Array(strides[1].dropLast()))])
         let (o, s) = (offsets[0], offsets[1])
-        let (t, op) = (cType(x.dtype), combineOp(r))
+        let (t, op) = (cType(x.dtype), r.combiner)
         if innerOutStride == 0 {
             let count = max(1, min(accumulators, run))
             let acc = (0..<count).map { "acc\($0)" }

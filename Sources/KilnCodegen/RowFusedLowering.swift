@@ -64,7 +64,7 @@ extension KernelBuilder {
                 for r in reductions {
                     guard case .reduce(let op, _) = r.op else { continue }
                     let acc = "t\(r.results[0].id)", dtype = body.type(of: r.results[0]).dtype
-                    let combined = binaryExpression(rowCombiner(op), dtype, acc, try operand(r.operands[0], pass: pass, j), &k)
+                    let combined = binaryExpression(op.combiner, dtype, acc, try operand(r.operands[0], pass: pass, j), &k)
                     statements.append("\(acc) = \(combined);")
                 }
                 for store in stores { statements.append("\(at(store.array, j)) = \(try operand(store.value, pass: pass, j));") }
@@ -74,15 +74,6 @@ extension KernelBuilder {
         }
         for store in plan.rowYields { line("\(at(store.array, "0")) = \(try operand(store.value, pass: plan.depth, "0"));") }
         closeLoops()
-    }
-}
-
-/// The binary op a reduction folds with.
-private func rowCombiner(_ r: ReduceOp) -> BinaryOp {
-    switch r {
-    case .sum: return .add
-    case .max: return .max
-    case .min: return .min
     }
 }
 

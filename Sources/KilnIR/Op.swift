@@ -24,6 +24,15 @@ public enum CompareDirection: String, CaseIterable, Sendable, Hashable {
 /// Reductions over a list of axes (the reduced axes are dropped).
 public enum ReduceOp: String, CaseIterable, Sendable, Hashable {
     case sum, max, min
+
+    /// The binary op a reduction folds with.
+    public var combiner: BinaryOp {
+        switch self {
+        case .sum: return .add
+        case .max: return .max
+        case .min: return .min
+        }
+    }
 }
 
 /// `stride`, `padding` (symmetric) and `dilation` of a 2-D convolution, each `[rows, columns]`.
