@@ -74,6 +74,9 @@ struct TrainCommand: ParsableCommand {
         let layout: FashionMNIST.Layout = model == .cnn ? .channels : .flat
         let fashion = try FashionMNIST.load(directory: data, layout: layout)
         let trainSet = try limit.map { try fashion.train.prefix($0) } ?? fashion.train
+        guard trainSet.count >= batchSize else {
+            throw KilnError("the training set has \(trainSet.count) examples, fewer than one batch of \(batchSize); lower --batch-size")
+        }
         let rowShape = model == .cnn ? [1, 28, 28] : [784]
         let loader = try DataLoader(trainSet, batchSize: batchSize, seed: seed, inputRowShape: rowShape)
         let testLoader = try DataLoader(fashion.test, batchSize: 1000, shuffle: false, dropLast: false, inputRowShape: rowShape)
