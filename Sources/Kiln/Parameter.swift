@@ -1,8 +1,9 @@
 import KilnIR
 import KilnRuntime
 
-/// A trainable tensor owned by a layer. Optimizers update `value` in place; eager `backward()`
-/// accumulates into `grad`.
+/// A tensor owned by a layer: a trainable weight (optimizers update `value`; eager `backward()`
+/// accumulates into `grad`), or a non-trainable buffer such as batch norm's running statistics,
+/// which the layer itself updates (and which checkpoints keep too).
 public final class Parameter: @unchecked Sendable, CustomStringConvertible {
     /// A readable name, such as `weight`; `Module.namedParameters` gives the full path.
     public var name: String
@@ -10,9 +11,13 @@ public final class Parameter: @unchecked Sendable, CustomStringConvertible {
     /// The gradient accumulated by eager `backward()`, nil until then (see `zeroGrad`).
     public var grad: HostTensor?
 
-    public init(_ value: HostTensor, name: String = "param") {
+    /// False for buffers: no gradient, no optimizer update.
+    public let trainable: Bool
+
+    public init(_ value: HostTensor, name: String = "param", trainable: Bool = true) {
         self.value = value
         self.name = name
+        self.trainable = trainable
     }
 
     public var type: TensorType { value.type }

@@ -25,13 +25,14 @@ public final class Dropout: Module, TrainingModeSwitchable {
 }
 
 /// Batch normalization over the channel axis (axis 1, any rank >= 2): normalizes with the batch's
-/// statistics in training (and updates running averages in eager mode), with the running averages
-/// in evaluation.
+/// statistics in training and updates the running averages (eagerly at once; when traced, as
+/// extra results of the training step), with the running averages in evaluation.
 public final class BatchNorm: Module, TrainingModeSwitchable {
     public let scale: Parameter
     public let shift: Parameter
-    public private(set) var runningMean: HostTensor
-    public private(set) var runningVariance: HostTensor
+    /// Running averages of the batch mean and (biased) variance: buffers, not trained.
+    public let runningMean: Parameter
+    public let runningVariance: Parameter
     public let momentum: Double
     public let epsilon: Double
     public var training = true
@@ -40,8 +41,9 @@ public final class BatchNorm: Module, TrainingModeSwitchable {
         let t = TensorType(.f32, [channels])
         scale = Parameter(try Initializer.ones.make(t, fanIn: 1, fanOut: 1, seed: 0), name: "scale")
         shift = Parameter(try HostTensor(zeros: t), name: "shift")
-        runningMean = try HostTensor(zeros: t)
-        runningVariance = try Initializer.ones.make(t, fanIn: 1, fanOut: 1, seed: 0)
+        runningMean = Parameter(try HostTensor(zeros: t), name: "running_mean", trainable: false)
+        runningVariance = Parameter(try Initializer.ones.make(t, fanIn: 1, fanOut: 1, seed: 0), name: "running_variance",
+                                    trainable: false)
         self.momentum = momentum
         self.epsilon = epsilon
     }
@@ -54,19 +56,24 @@ public final class BatchNorm: Module, TrainingModeSwitchable {
             mean = try x.mean(axes: axes, keepingDims: true)
             let centered = try x - mean
             variance = try (centered * centered).mean(axes: axes, keepingDims: true)
-            if !x.isTraced { try updateRunningStatistics(mean, variance) }
+            try updateRunningStatistics(mean.reshaped([-1]), variance.reshaped([-1]))
         } else {
-            mean = try Tensor(runningMean).reshaped(channelShape)
-            variance = try Tensor(runningVariance).reshaped(channelShape)
+            mean = try runningMean.tensor.reshaped(channelShape)
+            variance = try runningVariance.tensor.reshaped(channelShape)
         }
         let normalized = try (x - mean) * rsqrt(variance + epsilon)
         return try normalized * scale.tensor.reshaped(channelShape) + shift.tensor.reshaped(channelShape)
     }
 
     private func updateRunningStatistics(_ mean: Tensor, _ variance: Tensor) throws {
-        let m = try mean.detached().reshaped([-1]), v = try variance.detached().reshaped([-1])
-        runningMean = try (Tensor(runningMean) * (1 - momentum) + m * momentum).host()
-        runningVariance = try (Tensor(runningVariance) * (1 - momentum) + v * momentum).host()
+        for (buffer, batch) in [(runningMean, mean), (runningVariance, variance)] {
+            let next = try buffer.tensor * (1 - momentum) + batch.detached() * momentum
+            if let trace = next.trace {
+                try trace.update(buffer, to: next)
+            } else {
+                try copy(try next.host(), into: buffer.value)
+            }
+        }
     }
 }
 

@@ -25,6 +25,19 @@ public final class Trace {
     /// Whether `randomKey` was created.
     public private(set) var usesRandomKey = false
 
+    /// New values for non-trainable parameters (buffers) computed by the traced code, such as batch
+    /// norm's running statistics: a training step returns them so that they are stored after it.
+    public private(set) var bufferUpdates: [(Parameter, Tensor)] = []
+
+    /// Records that buffer `p` takes `value` after the traced function runs.
+    func update(_ p: Parameter, to value: Tensor) throws(KilnError) {
+        guard !p.trainable, value.type == p.type else {
+            throw KilnError("only a non-trainable parameter of the same type can be updated by traced code; \(p) got \(value.type)")
+        }
+        bufferUpdates.removeAll { $0.0 === p }
+        bufferUpdates.append((p, value))
+    }
+
     /// A new function parameter (an input of the traced function).
     public func input(_ name: String, _ type: TensorType) -> Tensor {
         Tensor(traced: builder.parameter(name, type), in: self)

@@ -26,6 +26,9 @@ public final class Trainer {
     public private(set) var stepCount = 0
     /// The parameters trained, in the order of the training step's inputs.
     public let parameters: [Parameter]
+    /// The buffers the traced step reads and returns (batch norm's running statistics); empty in
+    /// eager mode, where layers update their buffers themselves.
+    public let buffers: [Parameter]
     /// The traced step (nil in eager mode) and, when compiled, its native code.
     public let tracedStep: TrainingStep?
     public let compiledStep: CompiledTrainingStep?
@@ -42,16 +45,16 @@ public final class Trainer {
         switch mode {
         case .eager:
             (tracedStep, compiledStep) = (nil, nil)
-            parameters = model.parameters
+            (parameters, buffers) = (model.parameters.filter(\.trainable), [])
         case .interpreted:
-            tracedStep = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
-            compiledStep = nil
-            parameters = tracedStep?.parameters ?? []
+            let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
+            (tracedStep, compiledStep) = (step, nil)
+            (parameters, buffers) = (step.parameters, step.buffers)
         case .compiled:
             let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
                                                     inputType: inputType, labelType: labelType, passes: passes)
             (tracedStep, compiledStep) = (compiled.step, compiled)
-            parameters = compiled.step.parameters
+            (parameters, buffers) = (compiled.step.parameters, compiled.step.buffers)
         }
         for p in parameters {
             var slots: [HostTensor] = []
@@ -99,18 +102,24 @@ public final class Trainer {
 
     private func compiledLoop(_ compiled: CompiledTrainingStep, _ data: Dataset, _ order: [Int64],
                               _ batchSize: Int, _ steps: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> Int {
-        var current = parameters.map(\.value) + states.flatMap { $0 }
+        var current = parameters.map(\.value) + states.flatMap { $0 } + buffers.map(\.value)
         if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
         let done = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: data.inputs, labels: data.labels, permutation: order,
                                     batchSize: batchSize, steps: steps, firstStep: stepCount + 1, every: 1,
                                     parameters: &current, spare: &spare, observe: observe)
         stepCount += done
-        for (p, value) in zip(parameters, current) { p.value = value }
-        var next = current.dropFirst(parameters.count).makeIterator()
+        store(current[...])
+        return done
+    }
+
+    /// Takes the step's fed-back values — new parameters, optimizer state, buffers, in that order.
+    private func store(_ values: ArraySlice<HostTensor>) {
+        var next = values.makeIterator()
+        for p in parameters { if let t = next.next() { p.value = t } }
         for i in states.indices {
             for j in states[i].indices { if let t = next.next() { states[i][j] = t } }
         }
-        return done
+        for b in buffers { if let t = next.next() { b.value = t } }
     }
 
     private func eagerStep(_ x: HostTensor, _ y: HostTensor) throws -> Double {
@@ -132,13 +141,9 @@ public final class Trainer {
         guard let step = tracedStep else { throw KilnError("internal: no traced step") }
         var inputs = [x, y, try HostTensor(TensorType(.f32, []), doubles: [Double(stepCount)])]
         if step.usesRandomKey { inputs.append(try HostTensor(TensorType(.i64, []), doubles: [Double(stepCount)])) }
-        inputs += parameters.map(\.value) + states.flatMap { $0 }
+        inputs += parameters.map(\.value) + states.flatMap { $0 } + buffers.map(\.value)
         let outputs = try compiledStep?.compiled.run(inputs) ?? interpret(step.function, inputs: inputs)
-        for (p, new) in zip(parameters, outputs.dropFirst()) { try copy(new, into: p.value) }
-        var next = outputs.dropFirst(1 + parameters.count).makeIterator()
-        for i in states.indices {
-            for j in states[i].indices { if let t = next.next() { states[i][j] = t } }
-        }
+        store(outputs.dropFirst())
         return outputs[0][0].asDouble
     }
 }

@@ -7,23 +7,28 @@ public typealias LossFunction = (_ output: Tensor, _ labels: Tensor) throws -> T
 
 /// The IR of one training step — forward, backward and optimizer update in one function:
 ///
-///     @train_step(%x, %y, %step: f32[], [%rng_key: i64[]], params..., optimizer state...)
-///         -> (loss, new params..., new state...)
+///     @train_step(%x, %y, %step: f32[], [%rng_key: i64[]], params..., optimizer state..., buffers...)
+///         -> (loss, new params..., new state..., new buffers...)
 ///
-/// `step` is the 1-based update count (for Adam's bias correction and the schedule).
+/// `step` is the 1-based update count (for Adam's bias correction and the schedule). Buffers are
+/// the non-trainable parameters the model reads (batch norm's running statistics); the step
+/// returns their new values (unchanged unless the model updates them).
 public struct TrainingStep {
     public let function: Function
-    /// The forward loss function it was differentiated from, and its gradient function.
+    /// The forward loss function it was differentiated from (it also returns the buffers' new
+    /// values), and its gradient function.
     public let lossFunction: Function
     public let gradientFunction: Function
-    /// The model's parameters, in the order of the function's parameter block.
+    /// The trainable parameters, in the order of the function's parameter block.
     public let parameters: [Parameter]
+    /// The buffers, in the order of the function's buffer block.
+    public let buffers: [Parameter]
     /// Whether the function takes an `rng_key` input (the model draws random numbers).
     public let usesRandomKey: Bool
     public let stateCount: Int
 
     /// Traces `model` and `loss` on inputs of `inputType` and labels of `labelType`, differentiates
-    /// with respect to every parameter and appends `optimizer`'s update.
+    /// with respect to every trainable parameter and appends `optimizer`'s update.
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType) throws {
         let forward = Trace(name: "loss")
@@ -33,11 +38,17 @@ public struct TrainingStep {
         guard value.type.count == 1, value.dtype.isFloat else {
             throw KilnError("the loss must be a scalar float, got \(value.type)")
         }
-        let lossFunction = try forward.finish(returning: [try value.reshaped([])])
-        let parameters = forward.parameters
+        let updates = forward.bufferUpdates
+        let lossFunction = try forward.finish(returning: [try value.reshaped([])] + updates.map(\.1))
+        let lifted = forward.parameters
         let usesRandomKey = forward.usesRandomKey
-        let gradient = try grad(lossFunction, wrt: lossFunction.params.dropFirst(2).map { lossFunction.name(of: $0) }
-            .filter { !usesRandomKey || $0 != "rng_key" })
+        // The loss function's parameters after x and y: lifted parameters in order, and the key.
+        let liftedParams = lossFunction.params.dropFirst(2).filter { !(usesRandomKey && lossFunction.name(of: $0) == "rng_key") }
+        guard liftedParams.count == lifted.count else { throw KilnError("internal: the traced loss does not match its parameters") }
+        let trainableNames = zip(liftedParams, lifted).filter { $0.1.trainable }.map { lossFunction.name(of: $0.0) }
+        let gradient = try grad(lossFunction, wrt: trainableNames)
+        let parameters = lifted.filter(\.trainable)
+        let buffers = lifted.filter { !$0.trainable }
 
         let step = Trace(name: "train_step")
         let inputs = [step.input("x", inputType), step.input("y", labelType)]
@@ -45,24 +56,33 @@ public struct TrainingStep {
         let key = usesRandomKey ? step.randomKey : nil
         let current = parameters.map { step.input($0.name, $0.type) }
         let states = parameters.map { p in (0..<optimizer.stateCount).map { step.input("\(p.name).state\($0)", p.type) } }
-        // The loss function's parameters in its own order: x, y, then parameters and the key as met.
+        let bufferInputs = buffers.map { step.input($0.name, $0.type) }
+        var inputOf: [ObjectIdentifier: Tensor] = [:]
+        for (p, t) in zip(parameters, current) { inputOf[ObjectIdentifier(p)] = t }
+        for (p, t) in zip(buffers, bufferInputs) { inputOf[ObjectIdentifier(p)] = t }
         var arguments = try inputs.map { try step.value(of: $0) }
-        var nextParameter = current.makeIterator()
-        for p in lossFunction.params.dropFirst(2) {
-            let isKey = usesRandomKey && lossFunction.name(of: p) == "rng_key"
-            guard let t = isKey ? key : nextParameter.next() else {
+        var nextLifted = lifted.makeIterator()
+        for v in lossFunction.params.dropFirst(2) {
+            let isKey = usesRandomKey && lossFunction.name(of: v) == "rng_key"
+            guard let t = isKey ? key : nextLifted.next().flatMap({ inputOf[ObjectIdentifier($0)] }) else {
                 throw KilnError("internal: the traced loss has more parameters than the model")
             }
             arguments.append(try step.value(of: t))
         }
         let values = try step.builder.inline(gradient, arguments: arguments)
-        let grads = values.dropFirst().map { Tensor(traced: $0, in: step) }
+        let newBuffers = Dictionary(zip(updates.map { ObjectIdentifier($0.0) }, values.dropFirst().prefix(updates.count)),
+                                    uniquingKeysWith: { a, _ in a })
+        let grads = values.dropFirst(1 + updates.count).map { Tensor(traced: $0, in: step) }
         let updated = try optimizer.applyUpdates(parameters: current, grads: Array(grads), states: states, step: count)
-        let results = [Tensor(traced: values[0], in: step)] + updated.parameters + updated.states.flatMap { $0 }
+        let bufferResults = zip(buffers, bufferInputs).map { p, input in
+            newBuffers[ObjectIdentifier(p)].map { Tensor(traced: $0, in: step) } ?? input
+        }
+        let results = [Tensor(traced: values[0], in: step)] + updated.parameters + updated.states.flatMap { $0 } + bufferResults
         self.function = try step.finish(returning: results)
         self.lossFunction = lossFunction
         self.gradientFunction = gradient
         self.parameters = parameters
+        self.buffers = buffers
         self.usesRandomKey = usesRandomKey
         self.stateCount = optimizer.stateCount
     }

@@ -204,6 +204,29 @@ import KilnRuntime
         #expect(worst <= Self.tolerance, "\(worst)")
     }
 
+    /// Batch norm's running statistics are buffers: the compiled step returns their new values,
+    /// which match eager training's, and compiled evaluation reads their current values.
+    @Test func batchNormRunningStatisticsTrackInCompiledTraining() throws {
+        let make = { Sequential(try Conv2D(1, 2, kernelSize: 3, padding: 1, seed: 1), try BatchNorm(2), Activation(relu),
+                                Flatten(), try Linear(2 * 4 * 4, 3, seed: 2)) }
+        let x = try batch([6, 1, 4, 4], seed: 31), y = try labels(6, classes: 3, seed: 32)
+        let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
+        let eagerModel = try make(), compiledModel = try make()
+        let eager = try Trainer(model: eagerModel, loss: loss, optimizer: SGD(lr: 0.05), inputType: x.type, labelType: y.type, mode: .eager)
+        let compiled = try Trainer(model: compiledModel, loss: loss, optimizer: SGD(lr: 0.05), inputType: x.type, labelType: y.type)
+        #expect(compiled.buffers.map(\.name) == ["running_mean", "running_variance"])
+        for _ in 0..<3 { try eager.step(x, y); try compiled.step(x, y) }
+        let norms = try [eagerModel, compiledModel].map { try #require($0.layers[1] as? BatchNorm) }
+        #expect(norms[1].runningMean.value.doubles != [0, 0], "the running mean moved")
+        for (a, b) in [(norms[0].runningMean, norms[1].runningMean), (norms[0].runningVariance, norms[1].runningVariance)] {
+            for (u, v) in zip(a.value.doubles, b.value.doubles) { #expect(Swift.abs(u - v) <= Self.tolerance * (1 + Swift.abs(v))) }
+        }
+        let loader = try DataLoader(try Dataset(inputs: x, labels: y), batchSize: 3, shuffle: false, dropLast: false)
+        let eagerEval = try Evaluator(model: eagerModel, loss: loss, mode: .eager).evaluate(loader)
+        let compiledEval = try Evaluator(model: compiledModel, loss: loss).evaluate(loader)
+        #expect(Swift.abs(eagerEval.loss - compiledEval.loss) <= 1e-5, "\(eagerEval) vs \(compiledEval)")
+    }
+
     @Test func embeddingBatchNormAndDropoutTrain() throws {
         let model = Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), Dropout(rate: 0.5, seed: 2),
                                try Linear(8, 1, seed: 3))
