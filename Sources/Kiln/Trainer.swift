@@ -83,29 +83,32 @@ public final class Trainer {
     }
 
     /// Trains one epoch: every batch of `loader` in its order for `epoch`. `observe(done, loss)`
-    /// is called after every step; it returns true to stop early. Compiled trainers run the whole
-    /// epoch in a C loop. Returns the number of steps done.
+    /// is called after every `every` steps (and after the last) with the latest loss; it returns
+    /// true to stop early. Compiled trainers run the whole epoch in a C loop that returns to Swift
+    /// only for these calls. Returns the number of steps done.
     @discardableResult
-    public func trainEpoch(_ loader: DataLoader, epoch: Int,
+    public func trainEpoch(_ loader: DataLoader, epoch: Int, every: Int = 1,
                            observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {
         let order = loader.order(epoch: epoch)
         let steps = loader.dataset.count / loader.batchSize
+        let every = max(every, 1)
         if let compiledStep {
-            return try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, observe)
+            return try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, every, observe)
         }
         for b in 0..<steps {
             let (x, y) = try loader.batch(b, of: order)
-            if observe(b + 1, try step(x, y)) { return b + 1 }
+            let value = try step(x, y)
+            if ((b + 1) % every == 0 || b + 1 == steps) && observe(b + 1, value) { return b + 1 }
         }
         return steps
     }
 
-    private func compiledLoop(_ compiled: CompiledTrainingStep, _ data: Dataset, _ order: [Int64],
-                              _ batchSize: Int, _ steps: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> Int {
+    private func compiledLoop(_ compiled: CompiledTrainingStep, _ data: Dataset, _ order: [Int64], _ batchSize: Int,
+                              _ steps: Int, _ every: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> Int {
         var current = parameters.map(\.value) + states.flatMap { $0 } + buffers.map(\.value)
         if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
         let done = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: data.inputs, labels: data.labels, permutation: order,
-                                    batchSize: batchSize, steps: steps, firstStep: stepCount + 1, every: 1,
+                                    batchSize: batchSize, steps: steps, firstStep: stepCount + 1, every: every,
                                     parameters: &current, spare: &spare, observe: observe)
         stepCount += done
         store(current[...])

@@ -145,6 +145,10 @@ import KilnRuntime
         // A second epoch continues from the updated parameters and step count; stopping early works.
         let stopped = try looped.trainEpoch(loader, epoch: 1) { done, _ in done == 2 }
         #expect(stopped == 2 && looped.stepCount == 8)
+        // With `every: 4`, Swift hears of steps 4 and 6 (the last) only.
+        var heard: [Int] = []
+        try looped.trainEpoch(loader, epoch: 2, every: 4) { done, _ in heard.append(done); return false }
+        #expect(heard == [4, 6] && looped.stepCount == 14)
     }
 
     /// Saving after one epoch and resuming in a fresh trainer gives exactly the parameters of
