@@ -76,6 +76,11 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
     let key = step.usesRandomKey ? try HostTensor(zeros: types[3]) : nil
     let loss = try HostTensor(zeros: f.resultTypes[0])
     let fixed = [xBatch, yBatch, stepScalar] + (key.map { [$0] } ?? [])
+    // A fault inside compiled code would end the process: check every buffer's type first.
+    guard (fixed + parameters).map(\.type) == types, spare.map(\.type) == parameters.map(\.type),
+          f.resultTypes == [loss.type] + parameters.map(\.type) else {
+        throw KilnError("the parameters, optimizer state or buffers no longer have the types the compiled step was built for; create the Trainer again after changing the model")
+    }
     var args: [UnsafeMutableRawPointer?] = (fixed + parameters).map(\.data) + [loss.data] + spare.map(\.data)
     let outputBase = fixed.count + parameters.count
     var feedback: [Int32] = []
