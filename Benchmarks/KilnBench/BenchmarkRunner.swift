@@ -31,14 +31,14 @@ public func runBenchmark(_ workload: Workload, compiledSteps: Int, eagerSteps: I
     let data = try workload.dataset(rows: workload.batchSize * (compiledSteps + 1), seed: 7)
     let loader = try DataLoader(data, batchSize: workload.batchSize, seed: 1)
 
-    let start = now()
+    let start = monotonicSeconds()
     let compiled = try Trainer(model: try workload.makeModel(), loss: workload.loss, optimizer: workload.makeOptimizer(),
                                inputType: loader.inputType, labelType: loader.labelType, mode: .compiled, passes: passes)
-    let compileMs = (now() - start) * 1e3
+    let compileMs = (monotonicSeconds() - start) * 1e3
     var marks: [Double] = []
-    var last = now()
+    var last = monotonicSeconds()
     try compiled.trainEpoch(loader, epoch: 0) { _, _ in
-        let t = now()
+        let t = monotonicSeconds()
         marks.append((t - last) * 1e3)
         last = t
         return false
@@ -51,9 +51,9 @@ public func runBenchmark(_ workload: Workload, compiledSteps: Int, eagerSteps: I
     var eagerTimes: [Double] = []
     for b in 0...eagerSteps {
         let (x, y) = try loader.batch(b % loader.batchCount, of: order)
-        let t = now()
+        let t = monotonicSeconds()
         try eager.step(x, y)
-        if b > 0 { eagerTimes.append((now() - t) * 1e3) }
+        if b > 0 { eagerTimes.append((monotonicSeconds() - t) * 1e3) }
     }
     guard let optimized = compiled.compiledStep?.optimized else { throw KilnError("internal: no compiled step") }
     return BenchmarkResult(name: workload.name, summary: workload.summary,
@@ -67,7 +67,7 @@ public func benchmarkTable(_ results: [BenchmarkResult]) -> String {
     let header = ["workload", "compiled median", "compiled min", "eager median", "eager min", "compile", "GFLOP/s compiled", "GFLOP/s eager", "speedup"]
     let rows = results.map { r in
         [r.name, ms(r.compiledMedianMs), ms(r.compiledMinMs), ms(r.eagerMedianMs), ms(r.eagerMinMs), ms(r.compileMs),
-         fixed(r.compiledGflops, 2), fixed(r.eagerGflops, 2), fixed(r.speedup, 1) + "x"]
+         format(r.compiledGflops, 2), format(r.eagerGflops, 2), format(r.speedup, 1) + "x"]
     }
     let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
     func line(_ cells: [String]) -> String {
@@ -83,19 +83,4 @@ private func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
-private func ms(_ value: Double) -> String { fixed(value, value < 10 ? 3 : 1) + " ms" }
-
-private func fixed(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let text = "\((value * scale).rounded() / scale)"
-    let decimals = text.split(separator: ".").last?.count ?? 0
-    return text + String(repeating: "0", count: max(0, digits - decimals))
-}
-
-private func now() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
+private func ms(_ value: Double) -> String { format(value, value < 10 ? 3 : 1) + " ms" }

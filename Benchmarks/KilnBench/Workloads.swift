@@ -47,7 +47,7 @@ public struct Workload: Sendable {
             let type = TensorType(row.0, [rows] + row.1)
             let stream = rngStream(seed: Int64(bitPattern: seed &+ salt), key: 0)
             let values = (0..<type.count).map { i -> Double in
-                let u = Double(mix64(stream &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03) >> 11) * 0x1p-53
+                let u = rngUnit(stream, i)
                 return row.0.isFloat ? 2 * u - 1 : (u * Double(classes)).rounded(.down)
             }
             return try HostTensor(type, doubles: values)

@@ -35,10 +35,10 @@ public struct CompiledTrainingStep {
         let passed = clock.now
         compiled = try JITCompiler.shared.compile(f, tier: trainingTier, appending: epochLoopSource, extraSymbols: ["memcpy"])
         let end = clock.now
-        traceSeconds = seconds(traced - start)
-        passSeconds = seconds(passed - traced)
+        traceSeconds = (traced - start).seconds
+        passSeconds = (passed - traced).seconds
         gccSeconds = compiled.optimizingCompileMilliseconds.map { $0 / 1000 }
-        compileSeconds = trainingTier == .optimizing ? seconds(end - passed) - (gccSeconds ?? 0)
+        compileSeconds = trainingTier == .optimizing ? (end - passed).seconds - (gccSeconds ?? 0)
                                                      : (compiled.timings.codegenMilliseconds + compiled.timings.compileMilliseconds) / 1000
     }
 }
@@ -63,8 +63,3 @@ extension CompiledTrainingStep {
     }
 }
 
-/// `d` in seconds.
-func seconds(_ d: Duration) -> Double {
-    let (s, attoseconds) = d.components
-    return Double(s) + Double(attoseconds) * 1e-18
-}

@@ -47,14 +47,12 @@ public enum Initializer: Sendable {
 
 /// Element `i` of a seeded uniform stream in [0, 1) (the IR's counter-based generator).
 func unitUniform(_ seed: UInt64, _ i: Int) -> Double {
-    Double(mix64(rngStream(seed: Int64(bitPattern: seed), key: 0) &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03) >> 11) * 0x1p-53
+    rngUnit(rngStream(seed: Int64(bitPattern: seed), key: 0), i)
 }
 
-/// Element `i` of a seeded standard normal stream (Box-Muller).
+/// Element `i` of a seeded standard normal stream (the IR's `rng_normal` generator).
 func standardNormal(_ seed: UInt64, _ i: Int) -> Double {
-    let u1 = 1 - unitUniform(seed, 2 * i)
-    let u2 = unitUniform(seed, 2 * i + 1)
-    return Glibc.sqrt(-2 * Glibc.log(u1)) * Glibc.cos(2 * Double.pi * u2)
+    rngNormal(rngStream(seed: Int64(bitPattern: seed), key: 0), i)
 }
 
 /// Hands out distinct seeds to the layers of a model built from one seed.

@@ -151,7 +151,7 @@ public final class CompiledFunction: @unchecked Sendable {
         let start = clock.now
         do {
             let code = try toolchain.load(source: unit, entryName: CProgram.entryName)
-            return (.ready(milliseconds: milliseconds(clock.now - start)), code)
+            return (.ready(milliseconds: (clock.now - start).milliseconds), code)
         } catch {
             return (.unavailable(error.message), nil)
         }

@@ -27,9 +27,16 @@ public func rngStream(seed: Int64, key: Int64) -> UInt64 {
     mix64(UInt64(bitPattern: seed) &+ 0x9E37_79B9_7F4A_7C15 &* (UInt64(bitPattern: key) &+ 1))
 }
 
+/// The 64 random bits of element `j` of `stream`.
 @inline(__always)
-private func rngBits(_ stream: UInt64, _ j: Int) -> UInt64 {
+public func rngBits(_ stream: UInt64, _ j: Int) -> UInt64 {
     mix64(stream &+ UInt64(j) &* 0xD1B5_4A32_D192_ED03)
+}
+
+/// Element `j` of `stream` as a uniform f64 in [0, 1) (what `rng_uniform` gives for f64).
+@inline(__always)
+public func rngUnit(_ stream: UInt64, _ j: Int) -> Double {
+    Double(rngBits(stream, j) >> 11) * 0x1p-53
 }
 
 private func streamOf(seed: Int64, key: HostTensor?) -> UInt64 {
@@ -44,19 +51,23 @@ func rngUniformKernel(seed: Int64, key: HostTensor?, _ out: HostTensor) {
         for i in 0..<out.count { p[i] = Float(rngBits(stream, i) >> 40) * 0x1p-24 }
     case .f64:
         let p = out.pointer(Double.self)
-        for i in 0..<out.count { p[i] = Double(rngBits(stream, i) >> 11) * 0x1p-53 }
+        for i in 0..<out.count { p[i] = rngUnit(stream, i) }
     case .i32, .i64, .bool:
         break  // type inference admits floats only
     }
 }
 
+/// Element `i` of `stream` as a standard normal f64 (Box-Muller on elements `2i` and `2i+1`; what
+/// `rng_normal` gives for f64).
+public func rngNormal(_ stream: UInt64, _ i: Int) -> Double {
+    let u1 = rngUnit(stream, 2 * i) + 0x1p-53  // in (0, 1]
+    let u2 = rngUnit(stream, 2 * i + 1)
+    return Glibc.sqrt(-2 * Glibc.log(u1)) * Glibc.cos(2 * Double.pi * u2)
+}
+
 func rngNormalKernel(seed: Int64, key: HostTensor?, _ out: HostTensor) {
     let stream = streamOf(seed: seed, key: key)
-    func normal(_ i: Int) -> Double {
-        let u1 = (Double(rngBits(stream, 2 * i) >> 11) + 1) * 0x1p-53
-        let u2 = Double(rngBits(stream, 2 * i + 1) >> 11) * 0x1p-53
-        return Glibc.sqrt(-2 * Glibc.log(u1)) * Glibc.cos(2 * Double.pi * u2)
-    }
+    func normal(_ i: Int) -> Double { rngNormal(stream, i) }
     switch out.type.dtype {
     case .f32:
         let p = out.pointer(Float.self)

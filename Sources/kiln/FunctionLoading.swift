@@ -27,7 +27,7 @@ struct FunctionOptions: ParsableArguments {
         var start = clock.now
         func lap(_ stage: String) {
             let now = clock.now
-            timings.append((stage, milliseconds(now - start)))
+            timings.append((stage, (now - start).milliseconds))
             start = now
         }
         let module = try parseModule(bytes: try readFileBytes(file), file: file)
@@ -54,8 +54,3 @@ struct FunctionOptions: ParsableArguments {
     }
 }
 
-/// Milliseconds in `d`.
-func milliseconds(_ d: Duration) -> Double {
-    let (seconds, attoseconds) = d.components
-    return Double(seconds) * 1e3 + Double(attoseconds) * 1e-15
-}

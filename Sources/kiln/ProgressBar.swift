@@ -1,3 +1,4 @@
+import KilnIR
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -36,27 +37,6 @@ struct ProgressBar {
         }
         fflush(nil)
     }
-}
-
-/// Seconds on a monotonic clock.
-func monotonicSeconds() -> Double {
-    var t = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &t)
-    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
-}
-
-/// `value` with `digits` decimals.
-func format(_ value: Double, _ digits: Int) -> String {
-    guard value.isFinite else { return "\(value)" }
-    var scale = 1.0
-    for _ in 0..<digits { scale *= 10 }
-    let rounded = (value * scale).rounded() / scale
-    var text = "\(rounded)"
-    if let dot = text.firstIndex(of: "."), !text.contains("e") {
-        let decimals = text.distance(from: dot, to: text.endIndex) - 1
-        if decimals < digits { text += String(repeating: "0", count: digits - decimals) }
-    }
-    return text
 }
 
 /// `m:ss` (or `h:mm:ss`).

@@ -59,14 +59,14 @@ struct RunCommand: ParsableCommand {
         case .interp:
             let start = clock.now
             results = try interpret(f, inputs: arguments)
-            loaded.timings.append(("run", milliseconds(clock.now - start)))
+            loaded.timings.append(("run", (clock.now - start).milliseconds))
         case .jit:
             let compiled = try JITCompiler.shared.compile(f, tier: tier)
             loaded.timings.append(("codegen", compiled.timings.codegenMilliseconds))
             loaded.timings.append(("tcc compile", compiled.timings.compileMilliseconds))
             let start = clock.now
             results = try compiled.run(arguments)
-            loaded.timings.append(("run", milliseconds(clock.now - start)))
+            loaded.timings.append(("run", (clock.now - start).milliseconds))
             // Let a background compile finish rather than leave gcc running after exit.
             compiled.waitForOptimizedTier()
             if let gcc = compiled.optimizingCompileMilliseconds { loaded.timings.append(("gcc compile", gcc)) }

@@ -8,7 +8,7 @@ public func shuffledIndices(count: Int, seed: UInt64, epoch: Int = 0) -> [Int] {
     var order = Array(0..<max(0, count))
     let stream = rngStream(seed: Int64(bitPattern: seed), key: Int64(epoch))
     for i in order.indices.dropFirst().reversed() {
-        let bits = mix64(stream &+ UInt64(i) &* 0xD1B5_4A32_D192_ED03)
+        let bits = rngBits(stream, i)
         // Scales the 64 random bits to 0...i (bias below 2^-40 for any realistic count).
         let j = Int(bits.multipliedFullWidth(by: UInt64(i + 1)).high)
         order.swapAt(i, j)
