@@ -23,14 +23,21 @@ import Testing
 
     @Test(arguments: examples)
     func example(file: String) throws {
-        let module = try loadModule(path: Self.directory.appendingPathComponent(file).path)
-        let data = Self.directory.appendingPathComponent("data").appendingPathComponent(String(file.dropLast(4)))
-        for f in module.functions {
-            let folder = data.appendingPathComponent(f.name)
-            let inputs = try f.params.map { try readNPY(path: folder.appendingPathComponent("in_\(f.name(of: $0)).npy").path) }
+        for (f, inputs) in try exampleFunctions(file) {
             try expectMatchesInterpreter(f, inputs, .exact, options: exactOptions)
             let loose: Tolerance = f.paramTypes.contains { $0.dtype == .f32 } ? .relative(1e-4) : .relative(1e-10)
             try expectMatchesInterpreter(f, inputs, loose, options: CodegenOptions())
         }
+    }
+}
+
+/// The functions of `ir-examples/<file>`, each with its recorded inputs
+/// (`ir-examples/data/<example>/<function>/in_<param>.npy`).
+func exampleFunctions(_ file: String) throws -> [(function: Function, inputs: [HostTensor])] {
+    let module = try loadModule(path: ExampleJITTests.directory.appendingPathComponent(file).path)
+    let data = ExampleJITTests.directory.appendingPathComponent("data").appendingPathComponent(String(file.dropLast(4)))
+    return try module.functions.map { f in
+        let folder = data.appendingPathComponent(f.name)
+        return (f, try f.params.map { try readNPY(path: folder.appendingPathComponent("in_\(f.name(of: $0)).npy").path) })
     }
 }

@@ -22,13 +22,9 @@ import Testing
 
     @Test(arguments: differentiable)
     func gradientsAgree(file: String) throws {
-        let module = try loadModule(path: ExampleJITTests.directory.appendingPathComponent(file).path)
-        let data = ExampleJITTests.directory.appendingPathComponent("data").appendingPathComponent(String(file.dropLast(4)))
-        for f in module.functions where isDifferentiable(f) {
+        for (f, inputs) in try exampleFunctions(file) where isDifferentiable(f) {
             let wrt = f.params.filter { f.type(of: $0).dtype.isFloat }.map { f.name(of: $0) }
             var g = try grad(f, wrt: wrt)
-            let folder = data.appendingPathComponent(f.name)
-            let inputs = try f.params.map { try readNPY(path: folder.appendingPathComponent("in_\(f.name(of: $0)).npy").path) }
             try expectMatchesInterpreter(g, inputs, .exact, options: exactOptions)
             _ = try PassPipeline.standard().run(on: &g)
             try expectMatchesInterpreter(g, inputs, .exact, options: exactOptions)

@@ -85,11 +85,7 @@ import Testing
     /// accumulators: the same reassociation in both), and bit-exact against the interpreter with one.
     @Test(arguments: ExampleJITTests.examples)
     func example(file: String) throws {
-        let module = try loadModule(path: ExampleJITTests.directory.appendingPathComponent(file).path)
-        let data = ExampleJITTests.directory.appendingPathComponent("data").appendingPathComponent(String(file.dropLast(4)))
-        for f in module.functions {
-            let folder = data.appendingPathComponent(f.name)
-            let inputs = try f.params.map { try readNPY(path: folder.appendingPathComponent("in_\(f.name(of: $0)).npy").path) }
+        for (f, inputs) in try exampleFunctions(file) {
             let (baseline, optimized, compiled) = try Self.bothTiers(f, inputs, options: CodegenOptions())
             #expect(compiled.isOptimized, "\(compiled.optimizingTierStatus)")
             #expect(mismatch(optimized, baseline, .exact) == nil, "@\(f.name) of \(file)")
