@@ -1,6 +1,23 @@
 import CBLAS
 import KilnIR
 
+/// How the reference kernels sum matrix products (matmul and the convolutions' GEMMs).
+///
+/// OpenBLAS picks its kernels by CPU (AVX-512 or AVX2, say) and each sums in its own order, and
+/// a transpose flag can pick a different kernel too: under `.blas` the last bits of a product
+/// depend on the machine and on the flags. Under `.sequential` every product sums along the
+/// contracted index in order, so its bits are the same on every CPU and for every layout of the
+/// operands: what tests of bit-exact rewrites compare under (docs/passes.md, Exactness).
+public enum ProductOrder: Sendable {
+    /// Through OpenBLAS: fast; rounding within BLAS's bound, bits depending on the CPU.
+    case blas
+    /// Plain loops, one accumulator, contracted index ascending: slow, the same bits everywhere.
+    case sequential
+
+    /// The order in force for the current task (and the threads it runs on); `.blas` by default.
+    @TaskLocal public static var current: ProductOrder = .blas
+}
+
 /// The element types the BLAS-backed kernels handle: `Float` (sgemm) and `Double` (dgemm).
 protocol BLASFloat: BinaryFloatingPoint {
     /// Row-major `c = alpha · op(a) · op(b) + beta · c` through `cblas_?gemm`.
@@ -29,12 +46,13 @@ extension Double: BLASFloat {
 /// `m×k`, `op(b)` is `k×n`, `op` transposes when its flag is set, and `lda`, `ldb`, `ldc` are the
 /// row strides of the matrices as stored.
 ///
-/// BLAS does the work; empty products and sizes beyond BLAS's 32-bit integers take `loopGemm`.
+/// BLAS does the work under `ProductOrder.blas`; `ProductOrder.sequential`, empty products and
+/// sizes beyond BLAS's 32-bit integers take `loopGemm`.
 func gemm<T: BLASFloat>(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
                         _ a: UnsafePointer<T>, lda: Int, _ b: UnsafePointer<T>, ldb: Int,
                         accumulate: Bool, _ c: UnsafeMutablePointer<T>, ldc: Int) {
     let sizes = [m, n, k, lda, ldb, ldc]
-    guard sizes.allSatisfy({ $0 >= 1 && $0 <= Int(Int32.max) }) else {
+    guard ProductOrder.current == .blas, sizes.allSatisfy({ $0 >= 1 && $0 <= Int(Int32.max) }) else {
         loopGemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
                  a, lda: lda, b, ldb: ldb, accumulate: accumulate, c, ldc: ldc)
         return

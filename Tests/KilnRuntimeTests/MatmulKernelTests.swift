@@ -35,6 +35,30 @@ import Testing
         }
     }
 
+    /// Under `ProductOrder.sequential` every flag combination gives the bits of one f32
+    /// accumulator summing along the contracted index in order.
+    @Test func sequentialOrderIsOneAccumulatorInOrder() throws {
+        var random = KernelTestRandom(seed: 5)
+        let (m, k, n) = (5, 300, 4)
+        let a = try random.tensor(TensorType(.f32, [m, k])), b = try random.tensor(TensorType(.f32, [k, n]))
+        let at = try evaluate(.transpose(perm: [1, 0]), [a]), bt = try evaluate(.transpose(perm: [1, 0]), [b])
+        var expected: [Float] = []
+        for i in 0..<m {
+            for j in 0..<n {
+                var sum: Float = 0
+                for p in 0..<k { sum += a.pointer(Float.self)[i * k + p] * b.pointer(Float.self)[p * n + j] }
+                expected.append(sum)
+            }
+        }
+        for (ta, tb) in Self.flagPairs {
+            let out = try ProductOrder.$current.withValue(.sequential) {
+                try evaluate(.matmul(transposeA: ta, transposeB: tb), [ta ? at : a, tb ? bt : b])
+            }
+            #expect((0..<out.count).map { out.pointer(Float.self)[$0].bitPattern } == expected.map(\.bitPattern),
+                    "transpose \(ta) \(tb)")
+        }
+    }
+
     @Test func emptyContractionGivesZeros() throws {
         let a = try HostTensor(zeros: TensorType(.f64, [2, 0]))
         let b = try HostTensor(zeros: TensorType(.f64, [0, 3]))
