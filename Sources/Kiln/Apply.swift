@@ -18,7 +18,7 @@ func apply(_ op: Op, _ operands: [Tensor], context: Tensor? = nil, at location: 
         let tracked = operands.contains { $0.node != nil }
         return Tensor(eager: result, node: tracked ? TapeNode(op: op, operands: operands, result: result) : nil)
     } catch {
-        throw KilnError(error.message, at: location ?? error.location)
+        throw error.rephrased({ $0 }, at: location)
     }
 }
 

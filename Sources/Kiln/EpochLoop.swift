@@ -99,7 +99,7 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
     }
     // kiln_fit comes from the same tier as the entry point it calls, and stays for the whole loop.
     let done = try compiled.withEntryAndArena { code, arena in
-        guard let fit = code.symbol("kiln_fit") else { throw KilnError("internal: the compiled step has no kiln_fit loop") }
+        guard let fit = code.symbol("kiln_fit") else { throw KilnError.internal("the compiled step has no kiln_fit loop") }
         let function = unsafeBitCast(fit, to: FitFunction.self)
         return args.withUnsafeMutableBufferPointer { a in
             function(a.baseAddress, arena, sources, rowBytes, gathered, 2, permutation, batchSize, steps, Int64(firstStep),
@@ -112,7 +112,7 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
     for i in parameters.indices {
         let newest = args[fixed.count + i], other = args[outputBase + 1 + i]
         guard let n = all.first(where: { $0.data == newest }), let o = all.first(where: { $0.data == other }) else {
-            throw KilnError("internal: the epoch loop lost a parameter buffer")
+            throw KilnError.internal("the epoch loop lost a parameter buffer")
         }
         parameters[i] = n
         spare[i] = o

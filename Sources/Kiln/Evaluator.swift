@@ -69,7 +69,7 @@ public final class Evaluator {
             _ = try PassPipeline.standard().run(on: &f)
             compiled[key] = (f, mode == .compiled ? try JITCompiler.shared.compile(f, tier: trainingTier) : nil, traced.parameters)
         }
-        guard let entry = compiled[key] else { throw KilnError("internal: no evaluation function") }
+        guard let entry = compiled[key] else { throw KilnError.internal("no evaluation function") }
         let arguments = inputs.map(\.1) + entry.parameters.map(\.value)
         return try entry.code?.run(arguments) ?? interpret(entry.function, inputs: arguments)
     }

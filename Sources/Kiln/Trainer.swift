@@ -141,7 +141,7 @@ public final class Trainer {
 
     /// Runs the traced step function (interpreted or compiled) once and stores its results.
     private func tracedStepRun(_ x: HostTensor, _ y: HostTensor) throws -> Double {
-        guard let step = tracedStep else { throw KilnError("internal: no traced step") }
+        guard let step = tracedStep else { throw KilnError.internal("no traced step") }
         var inputs = [x, y, try HostTensor(TensorType(.f32, []), doubles: [Double(stepCount)])]
         if step.usesRandomKey { inputs.append(try HostTensor(TensorType(.i64, []), doubles: [Double(stepCount)])) }
         inputs += parameters.map(\.value) + states.flatMap { $0 } + buffers.map(\.value)

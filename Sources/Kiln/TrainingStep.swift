@@ -44,7 +44,7 @@ public struct TrainingStep {
         let usesRandomKey = forward.usesRandomKey
         // The loss function's parameters after x and y: lifted parameters in order, and the key.
         let liftedParams = lossFunction.params.dropFirst(2).filter { !(usesRandomKey && lossFunction.name(of: $0) == "rng_key") }
-        guard liftedParams.count == lifted.count else { throw KilnError("internal: the traced loss does not match its parameters") }
+        guard liftedParams.count == lifted.count else { throw KilnError.internal("the traced loss does not match its parameters") }
         let trainableNames = zip(liftedParams, lifted).filter { $0.1.trainable }.map { lossFunction.name(of: $0.0) }
         let gradient = try grad(lossFunction, wrt: trainableNames)
         let parameters = lifted.filter(\.trainable)
@@ -65,7 +65,7 @@ public struct TrainingStep {
         for v in lossFunction.params.dropFirst(2) {
             let isKey = usesRandomKey && lossFunction.name(of: v) == "rng_key"
             guard let t = isKey ? key : nextLifted.next().flatMap({ inputOf[ObjectIdentifier($0)] }) else {
-                throw KilnError("internal: the traced loss has more parameters than the model")
+                throw KilnError.internal("the traced loss has more parameters than the model")
             }
             arguments.append(try step.value(of: t))
         }

@@ -24,8 +24,7 @@ public struct CProgram: Hashable, Sendable {
 /// the entry point that calls the kernels in order.
 public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) throws(KilnError) -> CProgram {
     try verify(f)
-    var lowered: [LoweredInstruction] = []
-    for inst in f.body { lowered.append(try lower(inst, in: f, options: options)) }
+    let (f, lowered) = try lowerAll(f, options: options)
     let plan = planMemory(f, scratchBytes: lowered.map { item in
         if case .kernel(_, let k) = item { return k.scratchBytes }
         return 0
@@ -85,6 +84,27 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
     let source = [header, preludeText(needs)] + definitions + [entry]
     return CProgram(source: source.filter { !$0.isEmpty }.joined(separator: "\n\n"), fileName: fileName, plan: plan,
                     externalSymbols: externalSymbols(needs))
+}
+
+/// Every instruction of `f` lowered. A `fused` body that no fused kernel covers (written by hand,
+/// with ops the `fuse` pass never puts in one) is inlined and its ops lowered one by one, so code
+/// generation accepts every function the verifier accepts.
+private func lowerAll(_ f: Function, options: CodegenOptions) throws(KilnError) -> (Function, [LoweredInstruction]) {
+    var f = f
+    while true {
+        var lowered: [LoweredInstruction] = []
+        var uncovered: Set<Int> = []
+        for (index, inst) in f.body.enumerated() {
+            do {
+                lowered.append(try lower(inst, in: f, options: options))
+            } catch where error.kind == .internal {
+                guard case .fused = inst.op else { throw error }
+                uncovered.insert(index)
+            }
+        }
+        if uncovered.isEmpty { return (f, lowered) }
+        f = inliningFused(f, at: uncovered)
+    }
 }
 
 /// The pointer expression, cast to `type`, of the storage at `location`.

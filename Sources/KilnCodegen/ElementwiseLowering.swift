@@ -134,5 +134,5 @@ extension KernelBuilder {
 
 /// An error for a state the verifier rules out; reaching it is a bug in Kiln, not in the input.
 func internalError(_ message: String) -> KilnError {
-    KilnError("internal error in C code generation: \(message); please report it with the input")
+    KilnError.internal("C code generation: \(message)")
 }

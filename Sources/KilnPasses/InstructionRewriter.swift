@@ -98,7 +98,7 @@ extension Function {
                 case let .update(op, operands):
                     let types = try inferResultTypes(op, operands.map(context.type(of:)))
                     guard types == inst.results.map(context.type(of:)) else {
-                        throw KilnError("internal error in pass '\(pass)': rewriting %\(context.name(of: inst.results[0])) as '\(op.name)' changes its type")
+                        throw KilnError.internal("pass '\(pass)': rewriting %\(context.name(of: inst.results[0])) as '\(op.name)' changes its type")
                     }
                     inst.op = op
                     inst.operands = operands

@@ -104,7 +104,7 @@ public struct PassPipeline: Sendable {
                 let changed = try pass.run(on: &f)
                 if verifiesEachPass {
                     do { try verify(f) } catch {
-                        throw KilnError("internal error: pass '\(pass.name)' produced invalid IR for @\(f.name): \(error.message)")
+                        throw KilnError.internal("pass '\(pass.name)' produced invalid IR for @\(f.name): \(error.message)")
                     }
                 }
                 report.record(pass: pass.name, changed: changed, removed: count - f.body.count)

@@ -24,7 +24,7 @@ public func interpret(_ f: Function, inputs: [HostTensor]) throws(KilnError) -> 
         do {
             results = try evaluateResults(inst.op, operands)
         } catch {
-            throw KilnError(error.message, at: inst.location ?? error.location)
+            throw error.rephrased({ $0 }, at: inst.location)
         }
         for (v, t) in zip(inst.results, results) { env[v.id] = t }
     }

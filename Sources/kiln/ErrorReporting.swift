@@ -11,6 +11,14 @@ enum ExitStatus: Int32 {
     case userError = 1
     /// A defect of Kiln itself.
     case internalError = 2
+
+    /// The status for `error`: 2 for a defect of Kiln, 1 for anything wrong with the input.
+    init(_ error: KilnError) {
+        switch error.kind {
+        case .user: self = .userError
+        case .internal: self = .internalError
+        }
+    }
 }
 
 /// Parses `arguments`, runs the chosen command and reports any error on stderr.
@@ -26,7 +34,7 @@ func runKiln(_ arguments: [String]) -> ExitStatus {
         return .success
     } catch let error as KilnError {
         writeToStandardError(error.description)
-        return .userError
+        return ExitStatus(error)
     } catch where isKilnSubcommand(command) {
         writeToStandardError("internal error: \(error)")
         return .internalError

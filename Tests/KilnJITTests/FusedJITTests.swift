@@ -63,6 +63,30 @@ import Testing
         try expectMatchesInterpreter(f, try testInputs(f, seed: 4))
     }
 
+    /// A hand-written body with ops no fused kernel covers (a `slice`, a `reduce_sum` over the
+    /// first axis, a nested `fused`, a yielded block argument, one value yielded twice) is
+    /// compiled op by op and matches the interpreter.
+    @Test func uncoveredBodyCompilesOpByOp() throws {
+        let f = try parseFunction("""
+        func @f(%x: f32[4,6], %y: f32[2,6]) -> (f32[2,6], f32[6], f32[4,6], f32[2,6], f32[2,6]) {
+          (%s, %r, %p, %t, %u) = fused(%x, %y) {
+            ^(%x: f32[4,6], %y: f32[2,6]):
+              %sl = slice(%x) {start = [1,0], limit = [4,6], stride = [2,1]} : f32[2,6]
+              %e = fused(%sl, %y) {
+                ^(%a: f32[2,6], %b: f32[2,6]):
+                  %m = mul(%a, %b) : f32[2,6]
+                  %q = slice(%m) {start = [0,0], limit = [2,6], stride = [1,1]} : f32[2,6]
+                  yield %q
+              } : f32[2,6]
+              %r = reduce_sum(%x) {axes = [0]} : f32[6]
+              yield %e, %r, %x, %e, %e
+          } : (f32[2,6], f32[6], f32[4,6], f32[2,6], f32[2,6])
+          return %s, %r, %p, %t, %u
+        }
+        """)
+        try expectMatchesInterpreter(f, try testInputs(f, seed: 6))
+    }
+
     /// Every IR example after the default pipeline (fusion included), compiled with one
     /// accumulator per reduction, matches the interpreter on the unoptimized function.
     @Test(arguments: ["mlp_softmax_xent.kir", "layer_norm.kir", "gelu.kir", "lstm_cell.kir", "batch_norm.kir",

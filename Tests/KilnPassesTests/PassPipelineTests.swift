@@ -82,7 +82,8 @@ import Testing
         #expect {
             _ = try PassPipeline(passes: [DeadCodeElimination(), Breaking()], verifyEach: true).run(on: &f)
         } throws: { error in
-            (error as? KilnError)?.message.hasPrefix("internal error: pass 'breaking' produced invalid IR for @f") == true
+            guard let error = error as? KilnError else { return false }
+            return error.kind == .internal && error.message.hasPrefix("pass 'breaking' produced invalid IR for @f")
         }
     }
 
