@@ -61,7 +61,7 @@ extension KernelBuilder {
                 }
                 try lowerProduct(inst, body, values, transposeA, transposeB, into: outputs[k])
                 values[result] = .view(array: outputs[k], shape: type.shape, strides: rowMajorStrides(type.shape))
-            case .unary, .binary, .compare, .select, .convert:
+            case _ where inst.op.family == .elementwise:
                 guard type.shape == shape else {
                     throw internalError("a fused kernel computes %\(body.name(of: result)) of shape \(type.shape) in a loop over \(shape)")
                 }

@@ -143,7 +143,7 @@ private struct RowPlan {
                 }
                 try register(operand)
                 reductions.append(inst)
-            case .unary, .binary, .compare, .select, .convert:
+            case _ where inst.op.family == .elementwise:
                 for v in inst.operands { try register(v) }
                 if type.shape == shape {
                     elementwise.append(inst)
@@ -257,10 +257,3 @@ private struct RowPlan {
     }
 }
 
-extension Op {
-    /// Whether this is a `reduce_sum`, `reduce_max` or `reduce_min`.
-    var isReduction: Bool {
-        if case .reduce = self { return true }
-        return false
-    }
-}

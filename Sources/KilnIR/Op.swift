@@ -106,47 +106,13 @@ public enum Op: Hashable, Sendable {
     /// The op's name in the textual IR.
     public var name: String {
         switch self {
-        case .constant: return "constant"
-        case .iota: return "iota"
         case .unary(let u): return u.rawValue
         case .binary(let b): return b.rawValue
-        case .compare: return "compare"
-        case .select: return "select"
-        case .convert: return "convert"
         case .reduce(let r, _): return "reduce_" + r.rawValue
-        case .argmax: return "argmax"
-        case .broadcastInDim: return "broadcast_in_dim"
-        case .reshape: return "reshape"
-        case .transpose: return "transpose"
-        case .slice: return "slice"
-        case .concatenate: return "concatenate"
-        case .pad: return "pad"
-        case .reverse: return "reverse"
-        case .matmul: return "matmul"
-        case .conv2d: return "conv2d"
-        case .conv2dTranspose: return "conv2d_transpose"
-        case .conv2dFilterGrad: return "conv2d_filter_grad"
-        case .maxPool2d: return "max_pool2d"
-        case .avgPool2d: return "avg_pool2d"
-        case .maxPool2dGrad: return "max_pool2d_grad"
-        case .avgPool2dGrad: return "avg_pool2d_grad"
-        case .gather: return "gather"
-        case .scatterAdd: return "scatter_add"
-        case .oneHot: return "one_hot"
-        case .rngUniform: return "rng_uniform"
-        case .rngNormal: return "rng_normal"
-        case .fused: return "fused"
+        default: return kind.names[0]  // every other kind has one name
         }
     }
 
     /// Every op name the IR knows, for error messages and tests.
-    public static let allNames: [String] = [
-        "constant", "iota",
-    ] + UnaryOp.allCases.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue) + [
-        "compare", "select", "convert",
-    ] + ReduceOp.allCases.map { "reduce_" + $0.rawValue } + [
-        "argmax", "broadcast_in_dim", "reshape", "transpose", "slice", "concatenate", "pad", "reverse",
-        "matmul", "conv2d", "conv2d_transpose", "conv2d_filter_grad", "max_pool2d", "avg_pool2d",
-        "max_pool2d_grad", "avg_pool2d_grad", "gather", "scatter_add", "one_hot", "rng_uniform", "rng_normal", "fused",
-    ]
+    public static let allNames: [String] = OpKind.allCases.flatMap(\.names)
 }
