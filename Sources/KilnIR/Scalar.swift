@@ -16,18 +16,22 @@ public enum Scalar: Sendable, CustomStringConvertible {
 
     public var asInt64: Int64 {
         switch self {
-        case .float(let v): return v.isFinite ? Int64(exactly: v.rounded(.towardZero)) ?? 0 : 0
+        case .float(let v): return Int64(saturatingTowardZero: v)
         case .int(let v): return v
         case .bool(let v): return v ? 1 : 0
         }
     }
 
-    /// The value as `dtype` stores it (f32 rounds, bool is `!= 0`).
+    /// The value as `dtype` stores it, by the rules of `convert` (docs/ir.md): f32 rounds to
+    /// nearest; floats become integers toward zero, saturated to the range, NaN giving 0;
+    /// integers wrap; bool is `!= 0`.
     public func cast(to dtype: DType) -> Scalar {
         switch dtype {
         case .f32: return .float(Double(Float(asDouble)))
         case .f64: return .float(asDouble)
-        case .i32: return .int(Int64(Int32(truncatingIfNeeded: asInt64)))
+        case .i32:
+            if case .float(let v) = self { return .int(Int64(Int32(saturatingTowardZero: v))) }
+            return .int(Int64(Int32(truncatingIfNeeded: asInt64)))
         case .i64: return .int(asInt64)
         case .bool: return .bool(asDouble != 0)
         }
@@ -81,6 +85,23 @@ public enum Literal: Hashable, Sendable {
         switch self {
         case .splat(let s): return s
         case .dense(let values): return values[i]
+        }
+    }
+}
+
+extension FixedWidthInteger where Self: SignedInteger {
+    /// The integer nearest `v` toward zero, saturated to the type's range; NaN gives 0. The one
+    /// float-to-integer rule of Kiln: `convert`, constants and `Scalar.cast` all use it.
+    public init(saturatingTowardZero v: Double) {
+        let bound = -Double(Self.min)  // 2^(bitWidth-1), exact
+        if v.isNaN {
+            self = 0
+        } else if v <= -bound {
+            self = .min
+        } else if v >= bound {
+            self = .max
+        } else {
+            self = Self(v.rounded(.towardZero))
         }
     }
 }

@@ -129,21 +129,6 @@ extension IntElement {
         }
         return result
     }
-
-    /// The integer nearest `x` toward zero, saturated to the range; NaN gives 0 (Kiln `convert`).
-    init<F: FloatElement>(saturating x: F) {
-        let v = Double(x)  // exact
-        let bound = -Double(Self.min)  // 2^(bitWidth-1), exact
-        if v.isNaN {
-            self = 0
-        } else if v <= -bound {
-            self = .min
-        } else if v >= bound {
-            self = .max
-        } else {
-            self = Self(v)
-        }
-    }
 }
 
 extension Int32: IntElement {}

@@ -159,8 +159,8 @@ private func convertFloat<S: FloatElement>(_: S.Type, _ x: HostTensor, _ out: Ho
     switch out.type.dtype {
     case .f32: mapElements(x, out) { (v: S) in Float(v) }
     case .f64: mapElements(x, out) { (v: S) in Double(v) }
-    case .i32: mapElements(x, out) { (v: S) in Int32(saturating: v) }
-    case .i64: mapElements(x, out) { (v: S) in Int64(saturating: v) }
+    case .i32: mapElements(x, out) { (v: S) in Int32(saturatingTowardZero: Double(v)) }
+    case .i64: mapElements(x, out) { (v: S) in Int64(saturatingTowardZero: Double(v)) }
     case .bool: mapElements(x, out) { (v: S) in v != 0 }
     }
 }
