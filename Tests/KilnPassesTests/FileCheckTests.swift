@@ -1,3 +1,4 @@
+import KilnTestSupport
 import Testing
 
 @Suite struct FileCheckTests {
@@ -37,6 +38,46 @@ import Testing
     ])
     func failingDirectivesFail(_ directives: String) {
         #expect(throws: CheckError.self) { try check(directives) }
+    }
+
+    static let twoFunctions = """
+    func @f(%x: f32[2]) -> (f32[2]) {
+      %a = neg(%x) : f32[2]
+      return %a
+    }
+    func @g(%x: f32[2]) -> (f32[2]) {
+      %b = abs(%x) : f32[2]
+      return %b
+    }
+    """
+
+    /// Labels cut the output into blocks: a CHECK after a label finds only lines of its block,
+    /// and CHECK-NOT looks up to the next label, not beyond.
+    @Test func labelsConfineTheDirectivesAfterThem() throws {
+        func check(_ directives: String) throws(CheckError) {
+            try CheckFile(parsing: "# RUN: none\n" + directives).check(Self.twoFunctions)
+        }
+        try check("# CHECK-LABEL: func @f\n# CHECK-NEXT: neg\n# CHECK-NOT: abs\n# CHECK-LABEL: func @g\n# CHECK: abs")
+        // `abs` is in @g's block, not @f's.
+        #expect(throws: CheckError.self) { try check("# CHECK-LABEL: func @f\n# CHECK: abs\n# CHECK-LABEL: func @g\n# CHECK: return") }
+        // Labels out of order.
+        #expect(throws: CheckError.self) { try check("# CHECK-LABEL: func @g\n# CHECK-LABEL: func @f\n# CHECK: x") }
+    }
+
+    /// `# -----` splits a file into cases with their own IR and directives; line numbers stay the
+    /// file's, and every case needs a CHECK.
+    @Test func splitInputGivesIndependentCases() throws {
+        let file = try CheckFile(parsing: "# RUN: emit-c\nfunc @f\n# CHECK: @f\n# -----\nfunc @g\n# CHECK: @g")
+        #expect(file.command == .emitC(accumulators: nil))
+        #expect(file.cases.count == 2)
+        #expect(file.cases[1].input.split(separator: "\n", omittingEmptySubsequences: false).count == 6)
+        #expect(file.cases[1].input.hasSuffix("\n\nfunc @g\n# CHECK: @g"))
+        #expect(file.cases[1].directives.map(\.line) == [6])
+        try file.cases[1].check("func @g")
+        #expect(throws: CheckError.self) { try file.cases[0].check("func @g") }
+        #expect(throws: CheckError.self) { try CheckFile(parsing: "# RUN: emit-c\n# CHECK: f\n# -----\nfunc @g") }
+        #expect(try CheckFile(parsing: "# RUN: emit-c --accumulators 1\n# CHECK: x").command == .emitC(accumulators: 1))
+        #expect(throws: CheckError.self) { try CheckFile(parsing: "# RUN: emit-c --fast\n# CHECK: x") }
     }
 
     @Test func runLineGivesPassesAndFastMath() throws {

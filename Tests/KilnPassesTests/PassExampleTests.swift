@@ -1,6 +1,7 @@
 import Foundation
 import KilnIR
 import KilnPasses
+import KilnTestSupport
 import Testing
 
 /// Runs every `ir-examples/passes/*.kir` file: its RUN passes on the IR, then its CHECK lines on
@@ -30,16 +31,18 @@ import Testing
         let path = Self.directory.appendingPathComponent(file).path
         let text = try String(contentsOfFile: path, encoding: .utf8)
         let spec = try CheckFile(parsing: text)
-        var module = try loadModule(path: path)
-        var pipeline = try PassPipeline(parsing: spec.passes, options: PassOptions(fastMath: spec.fastMath))
-        pipeline.verifyEach = true
-        _ = try pipeline.run(on: &module)
-        let output = printModule(module)
-        do {
-            try spec.check(output)
-        } catch {
-            Issue.record("\(file): \(error)\n--- output ---\n\(output)")
+        for checkCase in spec.cases {
+            var module = try parseModule(checkCase.input, file: path)
+            var pipeline = try PassPipeline(parsing: spec.passes, options: PassOptions(fastMath: spec.fastMath))
+            pipeline.verifyEach = true
+            _ = try pipeline.run(on: &module)
+            let output = printModule(module)
+            do {
+                try checkCase.check(output)
+            } catch {
+                Issue.record("\(file): \(error)\n--- output ---\n\(output)")
+            }
+            try verify(try parseModule(output, file: file + " (output)"))
         }
-        try verify(try parseModule(output, file: file + " (output)"))
     }
 }

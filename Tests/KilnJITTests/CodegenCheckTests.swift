@@ -1,0 +1,38 @@
+import Foundation
+import KilnCodegen
+import KilnIR
+import KilnTestSupport
+import Testing
+
+/// Runs every `ir-examples/codegen/*.kir` check file: each case's functions lowered to C as
+/// written (no passes), the units joined, then the case's CHECK lines on that text.
+@Suite struct CodegenCheckTests {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("ir-examples/codegen")
+
+    static var files: [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".kir") }.sorted()
+    }
+
+    @Test(arguments: files)
+    func example(_ file: String) throws {
+        let path = Self.directory.appendingPathComponent(file).path
+        let spec = try CheckFile(parsing: try String(contentsOfFile: path, encoding: .utf8))
+        guard case .emitC(let accumulators) = spec.command else {
+            Issue.record("\(file): the RUN line of a codegen check file is 'emit-c'")
+            return
+        }
+        let options = accumulators.map { CodegenOptions(reductionAccumulators: $0) } ?? CodegenOptions()
+        for checkCase in spec.cases {
+            let module = try parseModule(checkCase.input, file: path)
+            let output = try module.functions.map { try emitC($0, options: options).source }.joined(separator: "\n")
+            do {
+                try checkCase.check(output)
+            } catch {
+                Issue.record("\(file): \(error)\n--- output ---\n\(output)")
+            }
+        }
+    }
+}
