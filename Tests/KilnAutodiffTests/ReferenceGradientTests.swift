@@ -2,18 +2,14 @@ import Foundation
 import KilnAutodiff
 import KilnIR
 import KilnRuntime
+import KilnTestSupport
 import Testing
 
 // `grad` of the example losses of ir-examples/, interpreted on the committed inputs, against the
 // gradients ir-examples/generate_grads.py derived by hand-written backpropagation in NumPy
 // (float64, checked there against central differences, rounded to f32).
 
-/// `ir-examples/` at the repository root.
-private let examplesDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()  // KilnAutodiffTests
-    .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()
-    .appendingPathComponent("ir-examples")
+private let examplesDirectory = IRExamples.root
 
 /// An example function whose first result is a scalar loss, with reference gradients for all
 /// its float parameters.

@@ -7,14 +7,8 @@ import Testing
 /// Runs every `ir-examples/codegen/*.kir` check file: each case's functions lowered to C as
 /// written (no passes), the units joined, then the case's CHECK lines on that text.
 @Suite struct CodegenCheckTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ir-examples/codegen")
-
-    static var files: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".kir") }.sorted()
-    }
+    static let directory = IRExamples.directory("codegen")
+    static let files = IRExamples.files(in: "codegen")
 
     @Test(arguments: files)
     func example(_ file: String) throws {

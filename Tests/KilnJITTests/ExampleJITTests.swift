@@ -3,6 +3,7 @@ import KilnCodegen
 import KilnIR
 import KilnJIT
 import KilnRuntime
+import KilnTestSupport
 import Testing
 
 /// Every function of `ir-examples/*.kir`, compiled and run on its recorded inputs
@@ -10,12 +11,8 @@ import Testing
 /// with one accumulator per reduction; with the default four, within 1e-4 (f32) / 1e-10 (f64)
 /// relative to `1 + |result|` (the reassociated float sums feed softmax, norms and means).
 @Suite struct ExampleJITTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ir-examples")
-
-    static let examples: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
-        .filter { $0.hasSuffix(".kir") }.sorted()
+    static let directory = IRExamples.root
+    static let examples = IRExamples.files()
 
     @Test func examplesArePresent() {
         #expect(Self.examples.count >= 20)

@@ -4,14 +4,13 @@ import KilnIR
 import KilnJIT
 import KilnPasses
 import KilnRuntime
+import KilnTestSupport
 import Testing
 
 /// Fused kernels compiled to one loop nest agree bit for bit with the interpreter, which runs
 /// their bodies op by op.
 @Suite struct FusedJITTests {
-    static let examples = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ir-examples")
+    static let examples = IRExamples.root
 
     /// Broadcast along either axis, a transpose, a splat constant, integer and bool values, a
     /// converted result, and 7 columns (the unrolled loop's tail runs).

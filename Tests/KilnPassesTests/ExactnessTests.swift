@@ -45,11 +45,7 @@ import Testing
 
 /// The default pipeline on the example programs of ir-examples/ keeps every bit of every result.
 @Suite struct ProgramExactnessTests {
-    static let programs: [String] = {
-        let directory = PassExampleTests.directory.deletingLastPathComponent()
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".kir") }.sorted()
-    }()
+    static let programs = IRExamples.files()
 
     @Test(arguments: programs)
     func defaultPipelineKeepsEveryBit(_ file: String) throws {

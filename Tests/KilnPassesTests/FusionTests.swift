@@ -8,14 +8,8 @@ import Testing
 /// The `fused` construct in the text form and the interpreter, and the `fuse` pass on the IR
 /// examples: fusing keeps every result bit for bit (the body runs the same ops in the same order).
 @Suite struct FusionTests {
-    static let examples = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ir-examples")
-
-    static var exampleFiles: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: examples.path)) ?? []
-        return names.filter { $0.hasSuffix(".kir") }.sorted()
-    }
+    static let examples = IRExamples.root
+    static let exampleFiles = IRExamples.files()
 
     static let handWritten = """
     func @f(%a: f32[2,3], %bias: f32[3]) -> (f32[2,3], f32[2,3]) {

@@ -7,14 +7,8 @@ import Testing
 /// Runs every `ir-examples/passes/*.kir` file: its RUN passes on the IR, then its CHECK lines on
 /// the printed result, which must also parse back and verify.
 @Suite struct PassExampleTests {
-    static let directory = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("ir-examples/passes")
-
-    static var files: [String] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".kir") }.sorted()
-    }
+    static let directory = IRExamples.directory("passes")
+    static let files = IRExamples.files(in: "passes")
 
     @Test func everyPassHasAtLeastThreeExamples() throws {
         for pass in PassDescriptor.builtin.map(\.name) {

@@ -1,23 +1,16 @@
 import Foundation
 import KilnIR
 import KilnRuntime
+import KilnTestSupport
 import Testing
 
 // The programs of ir-examples/ run by the interpreter and compared with the outputs that
 // ir-examples/generate.py computed independently with NumPy (committed in ir-examples/data).
 
-/// `ir-examples/` at the repository root.
-private let examplesDirectory = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()  // KilnRuntimeTests
-    .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()
-    .appendingPathComponent("ir-examples")
+private let examplesDirectory = IRExamples.root
 
 /// The names of `ir-examples/*.kir` without the extension, sorted.
-private let exampleStems: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: examplesDirectory.path)) ?? [])
-    .filter { $0.hasSuffix(".kir") }
-    .map { String($0.dropLast(4)) }
-    .sorted()
+private let exampleStems: [String] = IRExamples.files().map { String($0.dropLast(4)) }
 
 private func examplePath(_ stem: String) -> String {
     examplesDirectory.appendingPathComponent(stem + ".kir").path
