@@ -41,15 +41,16 @@ public final class NPYFile {
     public let type: TensorType
     private var reader: FileReader
 
-    /// Opens `path` and reads its magic and header, no more: an error names the file and what
-    /// is wrong. A regular file must hold exactly the data the header declares.
+    /// Opens `path` and reads its magic and header (at most `maxNPYHeaderBytes`), no more: an
+    /// error names the file and what is wrong.
     public init(path: String) throws(KilnError) {
         var reader = try FileReader(path: path)
         type = try readNPYHeader(from: &reader, source: path)
         (self.path, self.reader) = (path, reader)
     }
 
-    /// Reads exactly the declared data into a new tensor and checks that nothing follows it.
+    /// Reads exactly the declared data into a new tensor and checks that nothing follows it (call
+    /// it once). A regular file's size is checked before the tensor is allocated.
     public func read() throws(KilnError) -> HostTensor {
         try readNPYData(type, from: &reader, source: path)
     }
