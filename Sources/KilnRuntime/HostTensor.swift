@@ -16,7 +16,15 @@ public final class HostTensor: @unchecked Sendable, CustomStringConvertible {
     public static let maxBytes = 16 << 30
 
     /// A zero-filled tensor of `type`.
-    public init(zeros type: TensorType) throws(KilnError) {
+    public convenience init(zeros type: TensorType) throws(KilnError) {
+        try self.init(uninitialized: type)
+        memset(data, 0, max(type.byteCount, 1))
+    }
+
+    /// A tensor of `type` whose elements are not set: the caller writes every one before any is
+    /// read. Large storage is committed by the system only as it is written, so a reader can
+    /// fill it from a file and fail half way having used memory only for what it wrote.
+    public init(uninitialized type: TensorType) throws(KilnError) {
         let bytes = type.byteCount
         guard bytes <= HostTensor.maxBytes else {
             throw KilnError("\(type) needs \(bytes) bytes, more than the \(HostTensor.maxBytes >> 30) GiB limit of one tensor; use smaller shapes")
@@ -25,7 +33,6 @@ public final class HostTensor: @unchecked Sendable, CustomStringConvertible {
         guard posix_memalign(&raw, 64, max(bytes, 1)) == 0, let raw else {
             throw KilnError("out of memory allocating \(bytes) bytes for \(type)")
         }
-        memset(raw, 0, max(bytes, 1))
         self.type = type
         self.data = raw
     }

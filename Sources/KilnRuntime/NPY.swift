@@ -15,83 +15,177 @@ import Glibc
 private let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 private let supportedDtypes = "'<f4' (f32), '<f8' (f64), '<i4' (i32), '<i8' (i64) and '|b1' (bool)"
 
+/// The longest `.npy` header Kiln reads (64 KiB; numpy writes a few hundred bytes at most for the
+/// dtypes and ranks Kiln supports).
+public let maxNPYHeaderBytes = 1 << 16
+
 /// Decodes the bytes of a NumPy `.npy` file (format 1.0, 2.0 or 3.0; little-endian `f4 f8 i4 i8`
 /// or `b1`; C order). Anything else is an error that names `source`, what was found and what is
 /// supported.
 public func decodeNPY(_ bytes: [UInt8], source: String) throws(KilnError) -> HostTensor {
-    func fail(_ message: String) -> KilnError { KilnError("\(source): \(message)") }
-    guard bytes.starts(with: npyMagic) else {
+    var memory = MemorySource(bytes: bytes)
+    let type = try readNPYHeader(from: &memory, source: source)
+    return try readNPYData(type, from: &memory, source: source)
+}
+
+/// An open `.npy` file whose header has been read, so its type can be checked before any data is.
+///
+/// ```swift
+/// let file = try NPYFile(path: "x.npy")
+/// guard file.type == expected else { ... }
+/// let x = try file.read()
+/// ```
+public final class NPYFile {
+    public let path: String
+    /// The type the header declares.
+    public let type: TensorType
+    private var reader: FileReader
+
+    /// Opens `path` and reads its magic and header (at most `maxNPYHeaderBytes`), no more: an
+    /// error names the file and what is wrong.
+    public init(path: String) throws(KilnError) {
+        var reader = try FileReader(path: path)
+        type = try readNPYHeader(from: &reader, source: path)
+        (self.path, self.reader) = (path, reader)
+    }
+
+    /// Reads exactly the declared data into a new tensor and checks that nothing follows it (call
+    /// it once). A regular file's size is checked before the tensor is allocated.
+    public func read() throws(KilnError) -> HostTensor {
+        try readNPYData(type, from: &reader, source: path)
+    }
+}
+
+/// Reads the `.npy` file at `path` (see `decodeNPY` and `NPYFile`).
+public func readNPY(path: String) throws(KilnError) -> HostTensor {
+    try NPYFile(path: path).read()
+}
+
+/// The `.npy` header of a tensor of `type`: format 1.0 (2.0 if the header is too long for 1.0),
+/// C order, padded so the data starts on a 64-byte boundary as numpy aligns it.
+private func npyHeader(_ type: TensorType) -> [UInt8] {
+    let shape = type.shape.map(String.init)
+    let tuple = shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.joined(separator: ", ")))"
+    let dict = Array("{'descr': '\(npyDescr(type.dtype))', 'fortran_order': False, 'shape': \(tuple), }".utf8)
+    // The header (dict, space padding, '\n') ends on a 64-byte boundary.
+    func paddedLength(prefix: Int) -> Int { (prefix + dict.count + 1 + 63) / 64 * 64 - prefix }
+    let lengthSize = paddedLength(prefix: 10) <= Int(UInt16.max) ? 2 : 4
+    let headerLength = paddedLength(prefix: 8 + lengthSize)
+    var out = npyMagic + [lengthSize == 2 ? 1 : 2, 0]
+    for i in 0..<lengthSize { out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * i))) }
+    out += dict
+    out += [UInt8](repeating: 0x20, count: headerLength - dict.count - 1)
+    out.append(0x0A)
+    return out
+}
+
+/// The `.npy` encoding of `t` (see `npyHeader`).
+public func encodeNPY(_ t: HostTensor) -> [UInt8] {
+    npyHeader(t.type) + UnsafeRawBufferPointer(start: t.data, count: t.type.byteCount)
+}
+
+/// Writes `t` to `path` as `.npy`, atomically: a temporary file in the same directory is written
+/// (the header, then the tensor's storage as it is, without a copy), synced and renamed over
+/// `path`, so readers never see a partial file.
+public func writeNPY(_ t: HostTensor, path: String) throws(KilnError) {
+    let data = UnsafeRawBufferPointer(start: t.data, count: t.type.byteCount)
+    try npyHeader(t.type).withUnsafeBytes { header in
+        Result { () throws(KilnError) in try writeFileAtomically([header, data], path: path) }
+    }.get()
+}
+
+/// Where `.npy` bytes come from, in order: a file or bytes in memory.
+private protocol NPYSource {
+    /// Fills `buffer` with the next bytes; returns how many it got, fewer only at the end.
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) throws(KilnError) -> Int
+    /// The bytes left, when known before reading them.
+    var remainingBytes: Int? { get }
+}
+
+extension FileReader: NPYSource {}
+
+private struct MemorySource: NPYSource {
+    let bytes: [UInt8]
+    var offset = 0
+
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    var remainingBytes: Int? { bytes.count - offset }
+
+    mutating func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        let n = min(buffer.count, bytes.count - offset)
+        if n > 0 { bytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<offset + n])) } }
+        offset += n
+        return n
+    }
+}
+
+extension NPYSource {
+    /// The next `count` bytes, fewer only at the end.
+    mutating func readBytes(_ count: Int) throws(KilnError) -> [UInt8] {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 1)
+        defer { buffer.deallocate() }
+        return Array(buffer[0..<(try read(into: buffer))])
+    }
+}
+
+/// Reads the magic, version, header length and header (at most `maxNPYHeaderBytes`) from
+/// `source` and returns the type the header declares.
+private func readNPYHeader(from source: inout some NPYSource, source name: String) throws(KilnError) -> TensorType {
+    func fail(_ message: String) -> KilnError { KilnError("\(name): \(message)") }
+    let prefix = try source.readBytes(8)
+    guard prefix.starts(with: npyMagic) else {
         throw fail("not a .npy file: it does not start with the magic \\x93NUMPY (save it with numpy.save)")
     }
-    guard bytes.count >= 8 else { throw fail("truncated .npy file: \(bytes.count) bytes, the version alone needs 8") }
-    let (major, minor) = (bytes[6], bytes[7])
+    guard prefix.count == 8 else { throw fail("truncated .npy file: \(prefix.count) bytes, the version alone needs 8") }
+    let (major, minor) = (prefix[6], prefix[7])
     let lengthSize: Int
     switch (major, minor) {
     case (1, 0): lengthSize = 2
     case (2, 0), (3, 0): lengthSize = 4
     default: throw fail(".npy format version \(major).\(minor) is not supported; Kiln reads versions 1.0, 2.0 and 3.0")
     }
-    let headerStart = 8 + lengthSize
-    guard bytes.count >= headerStart else {
-        throw fail("truncated .npy file: \(bytes.count) bytes, the header length needs \(headerStart)")
+    let lengthBytes = try source.readBytes(lengthSize)
+    guard lengthBytes.count == lengthSize else {
+        throw fail("truncated .npy file: \(8 + lengthBytes.count) bytes, the header length needs \(8 + lengthSize)")
     }
-    let headerLength = (0..<lengthSize).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
-    guard headerLength <= bytes.count - headerStart else {
-        throw fail("truncated .npy file: the header claims \(headerLength) bytes but only \(bytes.count - headerStart) follow")
+    let headerLength = lengthBytes.indices.reduce(0) { $0 | Int(lengthBytes[$1]) << (8 * $1) }
+    guard headerLength <= maxNPYHeaderBytes else {
+        throw fail("the header claims \(headerLength) bytes, more than the \(maxNPYHeaderBytes) Kiln reads; is this a .npy file numpy wrote?")
     }
-    let dataStart = headerStart + headerLength
-    let type: TensorType
+    if let remaining = source.remainingBytes, headerLength > remaining {
+        throw fail("truncated .npy file: the header claims \(headerLength) bytes but only \(remaining) follow")
+    }
+    let header = try source.readBytes(headerLength)
+    guard header.count == headerLength else {
+        throw fail("truncated .npy file: the header claims \(headerLength) bytes but only \(header.count) follow")
+    }
     do {
-        type = try parseNPYHeader(bytes[headerStart..<dataStart])
+        return try parseNPYHeader(header[...])
     } catch {
         throw fail(error.message)
     }
-    let available = bytes.count - dataStart
-    guard available == type.byteCount else {
-        let problem = available < type.byteCount ? "truncated data" : "unexpected bytes after the data"
-        throw fail("\(problem): \(type) needs \(type.byteCount) bytes, the file holds \(available)")
+}
+
+/// Reads exactly the data of `type` from `source` (checked against the size left first, when it
+/// is known) and checks that nothing follows it.
+private func readNPYData(_ type: TensorType, from source: inout some NPYSource, source name: String) throws(KilnError) -> HostTensor {
+    func mismatch(holds: String, short: Bool) -> KilnError {
+        KilnError("\(name): \(short ? "truncated data" : "unexpected bytes after the data"): \(type) needs \(type.byteCount) bytes, the file holds \(holds)")
     }
-    let tensor = try HostTensor(zeros: type)
-    bytes.withUnsafeBytes { raw in
-        if type.dtype == .bool {
-            let out = tensor.pointer(Bool.self)
-            for i in 0..<type.count { out[i] = raw[dataStart + i] != 0 }
-        } else if let base = raw.baseAddress {
-            tensor.data.copyMemory(from: base + dataStart, byteCount: type.byteCount)
-        }
+    if let remaining = source.remainingBytes, remaining != type.byteCount {
+        throw mismatch(holds: "\(remaining)", short: remaining < type.byteCount)
+    }
+    let tensor = try HostTensor(uninitialized: type)
+    let got = try source.read(into: UnsafeMutableRawBufferPointer(start: tensor.data, count: type.byteCount))
+    guard got == type.byteCount else { throw mismatch(holds: "\(got)", short: true) }
+    guard try source.readBytes(1).isEmpty else { throw mismatch(holds: "more", short: false) }
+    if type.dtype == .bool {
+        // numpy writes 0 and 1; any other byte is true, stored as Swift's 1.
+        let raw = tensor.data.assumingMemoryBound(to: UInt8.self)
+        for i in 0..<type.count where raw[i] > 1 { raw[i] = 1 }
     }
     return tensor
-}
-
-/// The `.npy` encoding of `t`: format 1.0 (2.0 if the header is too long for 1.0), C order.
-public func encodeNPY(_ t: HostTensor) -> [UInt8] {
-    let shape = t.type.shape.map(String.init)
-    let tuple = shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.joined(separator: ", ")))"
-    let dict = Array("{'descr': '\(npyDescr(t.type.dtype))', 'fortran_order': False, 'shape': \(tuple), }".utf8)
-    // The header (dict, space padding, '\n') ends on a 64-byte boundary, as numpy aligns it.
-    func paddedLength(prefix: Int) -> Int { (prefix + dict.count + 1 + 63) / 64 * 64 - prefix }
-    let lengthSize = paddedLength(prefix: 10) <= Int(UInt16.max) ? 2 : 4
-    let prefix = 8 + lengthSize
-    let headerLength = paddedLength(prefix: prefix)
-    var out = npyMagic + [lengthSize == 2 ? 1 : 2, 0]
-    out.reserveCapacity(prefix + headerLength + t.type.byteCount)
-    for i in 0..<lengthSize { out.append(UInt8(truncatingIfNeeded: headerLength >> (8 * i))) }
-    out += dict
-    out += [UInt8](repeating: 0x20, count: headerLength - dict.count - 1)
-    out.append(0x0A)
-    out += UnsafeRawBufferPointer(start: t.data, count: t.type.byteCount)
-    return out
-}
-
-/// Reads the `.npy` file at `path` (see `decodeNPY`).
-public func readNPY(path: String) throws(KilnError) -> HostTensor {
-    try decodeNPY(readFileBytes(path), source: path)
-}
-
-/// Writes `t` to `path` as `.npy`, atomically: a temporary file in the same directory is written,
-/// synced and renamed over `path`, so readers never see a partial file.
-public func writeNPY(_ t: HostTensor, path: String) throws(KilnError) {
-    try writeFileAtomically(encodeNPY(t), path: path)
 }
 
 private func npyDescr(_ dtype: DType) -> String {

@@ -30,7 +30,7 @@ struct FunctionOptions: ParsableArguments {
             timings.append((stage, (now - start).milliseconds))
             start = now
         }
-        let module = try parseModule(bytes: try readFileBytes(file), file: file)
+        let module = try parseModule(bytes: try readModuleFile(file), file: file)
         lap("parse")
         try verify(module)
         lap("verify")

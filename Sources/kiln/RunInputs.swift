@@ -32,29 +32,39 @@ func bindInputs(of f: Function, specs: [String], random seed: Int64?) throws(Kil
             inputs.append(try randomInput(type, seed: seed ?? 0, index: index))
             continue
         }
-        let tensor = try readNPY(path: path)
-        guard tensor.type == type else {
-            throw KilnError("input \(names[index]) ('\(path)') is \(tensor.type) but parameter %\(names[index]) of @\(f.name) is \(type); pass an array of that dtype and shape")
+        // The header alone is read before the type is checked, so a wrong file costs no memory.
+        let file = try NPYFile(path: path)
+        guard file.type == type else {
+            throw KilnError("input \(names[index]) ('\(path)') is \(file.type) but parameter %\(names[index]) of @\(f.name) is \(type); pass an array of that dtype and shape")
         }
-        inputs.append(tensor)
+        inputs.append(try file.read())
     }
     return inputs
 }
 
 /// Parameter `index`'s random input: from `u = rng_uniform {seed} (key = index)` (the counter-based
 /// generator of the IR, so runs are reproducible), floats are `2u - 1` in [-1, 1), integers
-/// `floor(8u)` in [0, 8), bools `u < 0.5`.
+/// `floor(8u)` in [0, 8), bools `u < 0.5` (`u` in f64 for all but f32). Each element is written
+/// in place, so the tensor is the only memory used.
 func randomInput(_ type: TensorType, seed: Int64, index: Int) throws(KilnError) -> HostTensor {
-    let key = try HostTensor(.scalar(.i64), scalars: [.int(Int64(index))])
-    let uniform = try evaluate(.rngUniform(seed: seed, type.with(dtype: type.dtype == .f32 ? .f32 : .f64)), [key])
-    let out = try HostTensor(zeros: type)
-    for i in 0..<out.count {
-        let u = uniform[i].asDouble
-        switch type.dtype {
-        case .f32, .f64: out[i] = .float(2 * u - 1)
-        case .i32, .i64: out[i] = .int(Int64(8 * u))
-        case .bool: out[i] = .bool(u < 0.5)
-        }
+    // Element i of rng_uniform in f64 is rngUnit(stream, i).
+    let stream = rngStream(seed: seed, key: Int64(index))
+    func filled<T>(_ value: (Int) -> T) throws(KilnError) -> HostTensor {
+        let out = try HostTensor(uninitialized: type)
+        let p = out.pointer(T.self)
+        for i in 0..<out.count { p[i] = value(i) }
+        return out
     }
-    return out
+    switch type.dtype {
+    case .f32:
+        let key = try HostTensor(.scalar(.i64), scalars: [.int(Int64(index))])
+        let out = try evaluate(.rngUniform(seed: seed, type), [key])
+        let p = out.pointer(Float.self)
+        for i in 0..<out.count { p[i] = 2 * p[i] - 1 }  // exact: u has 24 significant bits
+        return out
+    case .f64: return try filled { 2 * rngUnit(stream, $0) - 1 }
+    case .i32: return try filled { Int32(8 * rngUnit(stream, $0)) }
+    case .i64: return try filled { Int64(8 * rngUnit(stream, $0)) }
+    case .bool: return try filled { rngUnit(stream, $0) < 0.5 }
+    }
 }

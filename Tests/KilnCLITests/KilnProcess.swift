@@ -2,7 +2,7 @@ import Foundation
 import KilnRuntime
 
 /// The `kiln` binary, built beside the test bundle.
-private let kilnBinary: URL = {
+let kilnBinary: URL = {
     let bundle = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
     return URL(fileURLWithPath: bundle).deletingLastPathComponent().appendingPathComponent("kiln")
 }()

@@ -2,6 +2,9 @@ import Foundation
 import KilnIR
 import KilnRuntime
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A `.npy` file put together by hand: magic, version, little-endian header length, header, data.
 private func npyBytes(header: String, data: [UInt8] = [], version: UInt8 = 1) -> [UInt8] {
@@ -19,6 +22,16 @@ private func decodeError(_ bytes: [UInt8]) -> KilnError? {
         return nil
     } catch {
         return error
+    }
+}
+
+/// The message of the error `body` throws, or nil.
+private func thrownMessage(_ body: () throws -> Any) -> String? {
+    do {
+        _ = try body()
+        return nil
+    } catch {
+        return (error as? KilnError)?.message ?? "\(error)"
     }
 }
 
@@ -141,6 +154,7 @@ struct NPYTests {
         Malformed(name: "magic only", bytes: [0x93] + Array("NUMPY".utf8), expected: "truncated .npy file"),
         Malformed(name: "version 4.0", bytes: npyBytes(header: floatHeader, version: 4), expected: "version 4.0 is not supported"),
         Malformed(name: "no header length", bytes: [0x93] + Array("NUMPY".utf8) + [1, 0, 10], expected: "the header length needs 10"),
+        Malformed(name: "header over the limit", bytes: [0x93] + Array("NUMPY".utf8) + [2, 0, 0, 0, 0, 0x80], expected: "the header claims 2147483648 bytes, more than the 65536 Kiln reads"),
         Malformed(name: "header longer than file", bytes: Array(npyBytes(header: floatHeader).dropLast(5)), expected: "header claims"),
         Malformed(name: "not a dict", bytes: npyBytes(header: "['descr', '<f4']"), expected: "expected '{'"),
         Malformed(name: "missing key", bytes: npyBytes(header: "{'descr': '<f4', 'shape': (2,)}"), expected: "missing key"),
@@ -204,6 +218,52 @@ struct NPYTests {
             Issue.record("reading a missing file succeeded")
         } catch {
             #expect(error.message.contains("cannot open"))
+        }
+    }
+
+    @Test("a file's header is read before its data: its type is known first, and a regular file's size is checked before allocating")
+    func headerBeforeData() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-npy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // Declares 1 GiB of floats, holds 8 bytes.
+        let path = directory.appendingPathComponent("huge.npy").path
+        try Data(npyBytes(header: "{'descr': '<f4', 'fortran_order': False, 'shape': (16384, 16384), }\n", data: [0, 0, 0, 0, 0, 0, 0, 0]))
+            .write(to: URL(fileURLWithPath: path))
+        let file = try NPYFile(path: path)
+        #expect(file.type == TensorType(.f32, [16384, 16384]))
+        #expect(thrownMessage { try file.read() } == "\(path): truncated data: f32[16384,16384] needs 1073741824 bytes, the file holds 8")
+        #expect(thrownMessage { try readNPY(path: "/dev/zero") }
+            == "/dev/zero: not a .npy file: it does not start with the magic \\x93NUMPY (save it with numpy.save)")
+    }
+
+    /// Through a FIFO, whose size is unknown until its end: exactly the declared data is read,
+    /// then one byte more to find the end.
+    @Test("a pipe holds exactly the declared data, or the error says what it held",
+          arguments: [(8, nil), (4, "truncated data: f32[2] needs 8 bytes, the file holds 4"),
+                      (9, "unexpected bytes after the data: f32[2] needs 8 bytes, the file holds more")])
+    func pipe(dataBytes: Int, expected: String?) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-npy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("pipe.npy").path
+        #expect(mkfifo(path, 0o600) == 0)
+        let data: [UInt8] = [0, 0, 0x80, 0x3F, 0, 0, 0, 0xC0, 7]  // 1.0, -2.0, then a stray byte
+        let bytes = npyBytes(header: Self.floatHeader, data: Array(data[0..<dataBytes]))
+        // One write of fewer than PIPE_BUF bytes: all of it is in the pipe before the reader can
+        // close it, so the writer never meets a closed pipe.
+        let writer = Thread {
+            let fd = open(path, O_WRONLY)
+            _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            close(fd)
+        }
+        writer.start()
+        do {
+            let t = try readNPY(path: path)
+            #expect(expected == nil)
+            #expect(t.type == TensorType(.f32, [2]) && t.doubles == [1, -2])
+        } catch {
+            #expect(error.message == "\(path): \(expected ?? "")")
         }
     }
 }

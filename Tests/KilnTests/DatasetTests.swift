@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 import KilnIR
 import KilnRuntime
@@ -136,6 +137,87 @@ struct IDXTests {
         let missing = directory + "/missing.idx"
         #expect(caughtKilnError { try readIDX(path: missing) }?.message == "cannot open '\(missing)': No such file or directory")
         #expect(caughtKilnError { try readIDX(path: directory) }?.message.contains("Is a directory") == true)
+    }
+}
+
+/// `data` as a one-member gzip file: zlib's deflate stream between a gzip header and a trailer
+/// of CRC-32 and length (`trailerSize` overrides the length, to forge it).
+private func gzip(_ data: [UInt8], trailerSize: UInt32? = nil) throws -> [UInt8] {
+    var zlibLength = compressBound(uLong(data.count))
+    var zlibBytes = [UInt8](repeating: 0, count: Int(zlibLength))
+    let status = compress2(&zlibBytes, &zlibLength, data, uLong(data.count), 9)
+    guard status == Z_OK else { throw KilnError("compress2 failed with status \(status)") }
+    let crc = UInt32(crc32(0, data, uInt(data.count)))
+    func le(_ x: UInt32) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: x >> (8 * $0)) } }
+    // The zlib format is a 2-byte header, the raw deflate stream, and a 4-byte Adler-32.
+    return [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3] + zlibBytes[2..<Int(zlibLength) - 4]
+        + le(crc) + le(trailerSize ?? UInt32(truncatingIfNeeded: data.count))
+}
+
+/// The bytes of a u8 IDX header of `shape`.
+private func idxHeader(_ shape: [Int]) -> [UInt8] {
+    [0, 0, 8, UInt8(shape.count)] + shape.flatMap { d in (0..<4).reversed().map { UInt8(truncatingIfNeeded: d >> (8 * $0)) } }
+}
+
+/// `n` bytes that deflate cannot shrink (xorshift64).
+private func incompressible(_ n: Int) -> [UInt8] {
+    var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+    return (0..<n).map { _ in
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17
+        return UInt8(truncatingIfNeeded: x >> 56)
+    }
+}
+
+/// This process's peak resident memory so far, in bytes.
+private func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}
+
+@Suite("IDX gzip bombs")
+struct IDXBombTests {
+    /// Writes `bytes` to a fresh file and returns its path and directory.
+    private func file(_ bytes: [UInt8]) throws -> (path: String, directory: String) {
+        let directory = try makeTemporaryDirectory()
+        let path = directory + "/bomb.idx.gz"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return (path, directory)
+    }
+
+    /// 1.2 MB of gzip whose header declares 1 GiB of u8 (a 4 GiB i32 tensor), within deflate's
+    /// 1032x ratio of the file's size: the data is counted before the tensor is allocated.
+    @Test("a header declaring far more data than the stream holds fails before allocating for it")
+    func declaredMoreThanHeld() throws {
+        let held = 1_200_000
+        let (path, directory) = try file(try gzip(idxHeader([1 << 30]) + incompressible(held)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let before = peakResidentBytes()
+        let error = caughtKilnError { try readIDX(path: path) }
+        #expect(error?.message == "\(path): truncated: the dimensions [1073741824] need 1073741824 bytes of data, the file holds \(held)")
+        #expect(peakResidentBytes() - before < 512 << 20, "peak grew by \(peakResidentBytes() - before) bytes")
+    }
+
+    /// 64 MiB of zeros in about 64 KB of gzip behind a header declaring 1000 bytes.
+    @Test("a stream holding far more than the header declares stops one byte past the declared data")
+    func heldMoreThanDeclared() throws {
+        let (path, directory) = try file(try gzip(idxHeader([1000]) + [UInt8](repeating: 0, count: 64 << 20)))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let before = peakResidentBytes()
+        let error = caughtKilnError { try readIDX(path: path) }
+        #expect(error?.message == "\(path): more data than the dimensions [1000] describe (1000 elements of 1 bytes)")
+        #expect(peakResidentBytes() - before < 32 << 20)
+    }
+
+    /// The trailer forged to the declared length, so the file is read in one pass: zlib's own
+    /// length check at the end of the member still catches it.
+    @Test("a forged gzip trailer does not make a short stream pass")
+    func forgedTrailer() throws {
+        let header = idxHeader([1 << 20])
+        let (path, directory) = try file(try gzip(header + incompressible(2000), trailerSize: UInt32(header.count + (1 << 20))))
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let error = caughtKilnError { try readIDX(path: path) }
+        #expect(error?.message.hasPrefix(path + ": corrupt gzip stream (incorrect length check)") == true, "\(String(describing: error))")
     }
 }
 

@@ -1,15 +1,11 @@
 import CZlib
 import KilnIR
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Reads a file's bytes in order, in chunks, inflating gzip on the fly: a file that starts with
 /// the gzip magic `1f 8b` is decompressed (several concatenated members are one stream), any other
 /// file is read as it is. Memory stays bounded whatever the file's size.
 final class ByteReader {
-    let path: String
-    private let file: UnsafeMutablePointer<FILE>
+    private let file: FileReader
     private let input: UnsafeMutableRawBufferPointer
     /// The unread part of `input`.
     private var pending: Range<Int> = 0..<0
@@ -17,22 +13,13 @@ final class ByteReader {
     /// The inflate state, for gzip files only.
     private var stream: UnsafeMutablePointer<z_stream>?
     private var streamEnded = false
-    /// The size of a regular file, nil for other files (pipes, devices).
-    let fileSize: Int?
 
     /// The default number of bytes read from the file at a time.
     static let chunkSize = 1 << 16
 
     init(path: String, chunkSize: Int = ByteReader.chunkSize) throws(KilnError) {
-        self.path = path
-        guard let file = fopen(path, "rb") else {
-            throw KilnError("cannot open '\(path)': \(String(cString: strerror(errno)))")
-        }
-        self.file = file
+        file = try FileReader(path: path)
         input = .allocate(byteCount: max(2, chunkSize), alignment: 16)  // the first chunk holds the gzip magic
-        var status = stat()
-        let isRegular = fstat(fileno(file), &status) == 0 && status.st_mode & S_IFMT == S_IFREG
-        fileSize = isRegular ? Int(status.st_size) : nil
         try refill()
         guard input[pending].starts(with: [0x1F, 0x8B]) else { return }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
@@ -43,8 +30,20 @@ final class ByteReader {
         }
     }
 
+    var path: String { file.path }
+
+    /// The size of a regular file, nil for other files (pipes, devices).
+    var fileSize: Int? { file.regularFileSize }
+
     /// Whether the file is gzip-compressed.
     var isGzip: Bool { stream != nil }
+
+    /// The size a regular gzip file's trailer records (ISIZE, the last member's length modulo
+    /// 2^32, checked by zlib when the member ends); nil for other files.
+    var gzipTrailerSize: UInt32? {
+        guard isGzip, let trailer = file.lastBytes(4) else { return nil }
+        return trailer.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
 
     /// An upper bound of the bytes all `read`s together return, known before reading them, so that
     /// a header promising more data than the file can hold is caught before allocating for it:
@@ -61,7 +60,6 @@ final class ByteReader {
             stream.deallocate()
         }
         input.deallocate()
-        fclose(file)
     }
 
     /// An error about this file.
@@ -69,12 +67,9 @@ final class ByteReader {
 
     /// Reads the next chunk of the file into `input` when it is used up.
     private func refill() throws(KilnError) {
-        guard pending.isEmpty, !fileAtEnd, let base = input.baseAddress else { return }
-        let n = fread(base, 1, input.count, file)
-        if n < input.count {
-            guard ferror(file) == 0 else { throw failure("cannot read: \(String(cString: strerror(errno)))") }
-            fileAtEnd = true
-        }
+        guard pending.isEmpty, !fileAtEnd else { return }
+        let n = try file.read(into: input)
+        fileAtEnd = n < input.count
         pending = 0..<n
     }
 

@@ -73,8 +73,7 @@ public struct FashionMNIST: Sendable {
             throw images.failure("expected u8 images of shape [N, \(side), \(side)], got \(images.element) \(images.shape)")
         }
         let n = images.shape[0]
-        let inputs = try HostTensor(zeros: TensorType(.f32, layout == .flat ? [n, side * side] : [n, 1, side, side]))
-        try images.read(into: inputs)
+        let inputs = try images.read(as: TensorType(.f32, layout == .flat ? [n, side * side] : [n, 1, side, side]))
         // x / 255, then (x - mean) / std: one affine map per pixel.
         let scale = normalize ? 1 / (255 * std) : 1 / 255
         let shift = normalize ? -mean / std : 0
@@ -85,8 +84,7 @@ public struct FashionMNIST: Sendable {
         guard labelFile.element == .u8, labelFile.shape == [n] else {
             throw labelFile.failure("expected \(n) u8 labels (shape [\(n)]) to match \(imagesPath), got \(labelFile.element) \(labelFile.shape)")
         }
-        let labels = try HostTensor(zeros: TensorType(.i32, [n]))
-        try labelFile.read(into: labels)
+        let labels = try labelFile.read(as: TensorType(.i32, [n]))
         let classes = labels.pointer(Int32.self)
         if let bad = (0..<n).first(where: { classes[$0] >= classNames.count }) {
             throw labelFile.failure("label \(classes[bad]) of example \(bad) is not a class index 0...\(classNames.count - 1)")

@@ -38,9 +38,7 @@ enum IDXElement: UInt8 {
 /// shorter or longer than the dims say, corrupt gzip) is a `KilnError` naming the file.
 public func readIDX(path: String, as dtype: DType? = nil) throws(KilnError) -> HostTensor {
     let file = try IDXFile(path: path)
-    let tensor = try HostTensor(zeros: TensorType(dtype ?? file.element.naturalDType, file.shape))
-    try file.read(into: tensor)
-    return tensor
+    return try file.read(as: TensorType(dtype ?? file.element.naturalDType, file.shape))
 }
 
 /// An open IDX file whose header has been read: its element type and shape.
@@ -78,15 +76,38 @@ struct IDXFile {
         (self.element, self.shape) = (element, shape)
     }
 
-    /// Reads every element into `tensor` (of any shape with as many elements) and checks that no
-    /// data follows. Its dtype may be f32 or f64, or i32 or i64 for integer elements.
-    func read(into tensor: HostTensor) throws(KilnError) {
-        let dtype = tensor.type.dtype
+    /// Reads every element into a new tensor of `type` (any shape with as many elements) and
+    /// checks that no data follows: exactly the bytes the header declares are decompressed. The
+    /// dtype may be f32 or f64, or i32 or i64 for integer elements.
+    ///
+    /// A plain file's size is checked against the header when it is opened. A gzip file whose
+    /// trailer does not record the declared size (several members, or a file that does not hold
+    /// what its header says) is first decompressed without storing anything, so a short or
+    /// overlong stream fails before the tensor is allocated; otherwise the tensor's memory is
+    /// committed only as data arrives.
+    func read(as type: TensorType) throws(KilnError) -> HostTensor {
+        let dtype = type.dtype
         guard dtype.isFloat || (dtype.isInteger && !element.isFloat) else {
             throw failure("cannot read IDX \(element) elements as \(dtype); use f32 or f64\(element.isFloat ? "" : ", i32 or i64")")
         }
         let count = shape.reduce(1, *)
-        guard tensor.count == count else { throw failure("cannot read the \(count) elements of shape \(shape) into \(tensor.type)") }
+        guard type.count == count else { throw failure("cannot read the \(count) elements of shape \(shape) into \(type)") }
+        let headerBytes = 4 + 4 * shape.count
+        if reader.isGzip, reader.fileSize != nil,
+           reader.gzipTrailerSize != UInt32(truncatingIfNeeded: headerBytes + count * element.byteSize) {
+            let again = try ByteReader(path: reader.path)
+            _ = try again.readBytes(headerBytes, what: "the IDX header")
+            try readData(from: again) { _, _ in }
+        }
+        let tensor = try HostTensor(uninitialized: type)
+        try readData(from: reader) { raw, offset in convert(raw, element, into: tensor, at: offset) }
+        return tensor
+    }
+
+    /// Reads the declared data from `source` in chunks, handing each to `consume` with the flat
+    /// index of its first element, and checks that nothing follows it.
+    private func readData(from source: ByteReader, _ consume: (UnsafeRawBufferPointer, Int) -> Void) throws(KilnError) {
+        let count = shape.reduce(1, *)
         let chunkElements = ByteReader.chunkSize / element.byteSize
         let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: chunkElements * element.byteSize, alignment: 8)
         defer { chunk.deallocate() }
@@ -94,14 +115,14 @@ struct IDXFile {
         while done < count {
             let n = min(chunkElements, count - done)
             let bytes = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<n * element.byteSize])
-            let got = try reader.read(into: bytes)
+            let got = try source.read(into: bytes)
             guard got == bytes.count else {
                 throw failure("truncated: the dimensions \(shape) need \(count * element.byteSize) bytes of data, the file holds \(done * element.byteSize + got)")
             }
-            convert(UnsafeRawBufferPointer(bytes), element, into: tensor, at: done)
+            consume(UnsafeRawBufferPointer(bytes), done)
             done += n
         }
-        guard try reader.atEnd() else {
+        guard try source.atEnd() else {
             throw failure("more data than the dimensions \(shape) describe (\(count) elements of \(element.byteSize) bytes)")
         }
     }
