@@ -150,3 +150,9 @@ public enum Op: Hashable, Sendable {
         "max_pool2d_grad", "avg_pool2d_grad", "gather", "scatter_add", "one_hot", "rng_uniform", "rng_normal", "fused",
     ]
 }
+
+/// How deeply `fused` bodies may nest in a parsed file, so that no input can exhaust the stack of
+/// the recursive parser, verifier and code generator.
+public enum FusedNesting {
+    public static let maxDepth = 64
+}
