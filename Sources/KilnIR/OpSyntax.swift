@@ -145,7 +145,10 @@ public func makeOp(name: String, attributes: [String: ParsedAttribute], resultTy
 
 /// ", did you mean 'x'?" for the closest known op name, or "".
 private func suggestion(for name: String) -> String {
-    let best = Op.allNames.min { editDistance($0, name) < editDistance($1, name) }
+    // A name longer than every op name by more than 2 is farther than 2 edits from all of them
+    // (and the edit distance costs the product of the lengths).
+    let longest = Op.allNames.map(\.count).max() ?? 0
+    let best = name.count > longest + 2 ? nil : Op.allNames.min { editDistance($0, name) < editDistance($1, name) }
     guard let best, editDistance(best, name) <= 2 else { return "; see docs/ir.md for the op list" }
     return "; did you mean '\(best)'?"
 }

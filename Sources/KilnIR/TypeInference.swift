@@ -409,7 +409,7 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
     case let .oneHot(depth, dtype):
         try arity(op, operands, 1)
         try requireInteger(op, "indices", operands[0])
-        guard depth >= 1 else { throw fail("'one_hot' depth must be >= 1, got \(depth)") }
+        try requireAll(op, "depth", [depth], atLeast: 1)
         return TensorType(dtype, operands[0].shape + [depth])
 
     case .rngUniform(_, let type), .rngNormal(_, let type):

@@ -69,6 +69,7 @@ let malformedCases: [MalformedCase] = [
     // Ops and arity
     MalformedCase("unknown op", fn("  %y = frobnicate(%x) : f32[2,3]"), 2, 8, "unknown op 'frobnicate'"),
     MalformedCase("misspelled op", fn("  %y = tanhh(%x) : f32[2,3]"), 2, 8, "did you mean 'tanh'"),
+    MalformedCase("unknown op with a huge name", fn("  %y = " + String(repeating: "a", count: 1_000_000) + "(%x) : f32[2,3]"), 2, 8, "see docs/ir.md for the op list"),
     MalformedCase("too few operands", fn("  %y = add(%x) : f32[2,3]"), 2, 8, "'add' takes 2 operands, got 1"),
     MalformedCase("too many operands", fn("  %y = neg(%x, %x) : f32[2,3]"), 2, 8, "'neg' takes 1 operand, got 2"),
     // Types
