@@ -116,3 +116,9 @@ public enum Op: Hashable, Sendable {
     /// Every op name the IR knows, for error messages and tests.
     public static let allNames: [String] = OpKind.allCases.flatMap(\.names)
 }
+
+/// How deeply `fused` bodies may nest in a parsed file, so that no input can exhaust the stack of
+/// the recursive parser, verifier and code generator.
+public enum FusedNesting {
+    public static let maxDepth = 64
+}

@@ -145,7 +145,10 @@ public func makeOp(name: String, attributes: [String: ParsedAttribute], resultTy
 
 /// ", did you mean 'x'?" for the closest known op name, or "".
 private func suggestion(for name: String) -> String {
-    let best = Op.allNames.min { editDistance($0, name) < editDistance($1, name) }
+    // A name longer than every op name by more than 2 is farther than 2 edits from all of them
+    // (and the edit distance costs the product of the lengths).
+    let longest = Op.allNames.map(\.count).max() ?? 0
+    let best = name.count > longest + 2 ? nil : Op.allNames.min { editDistance($0, name) < editDistance($1, name) }
     guard let best, editDistance(best, name) <= 2 else { return "; see docs/ir.md for the op list" }
     return "; did you mean '\(best)'?"
 }
@@ -281,9 +284,11 @@ private struct AttributeReader {
         case (.bool(let b), .bool): return .bool(b)
         case (.number(let text), .f32):
             guard let x = Float(text) else { throw error(key, "'\(text)' is not an f32 number") }
+            try requireInRange(key, text, x, Float.greatestFiniteMagnitude, .f32)
             return .float(Double(x))
         case (.number(let text), .f64):
             guard let x = Double(text) else { throw error(key, "'\(text)' is not an f64 number") }
+            try requireInRange(key, text, x, Double.greatestFiniteMagnitude, .f64)
             return .float(x)
         case (.number(let text), .i32):
             guard let x = Int32(text) else { throw error(key, "'\(text)' is not an i32 integer") }
@@ -296,25 +301,42 @@ private struct AttributeReader {
         }
     }
 
+    /// A float that overflowed to infinity while the text does not spell `inf` is out of range.
+    private func requireInRange<F: BinaryFloatingPoint>(_ key: String, _ text: String, _ x: F, _ largest: F,
+                                                        _ dtype: DType) throws(KilnError) {
+        guard x.isFinite || text.contains("inf") || text.contains("nan") else {
+            throw error(key, "'\(text)' is out of range for \(dtype.rawValue) (largest finite magnitude \(largest)); write inf or -inf for infinity")
+        }
+    }
+
     mutating func literal(_ key: String, type: TensorType) throws(KilnError) -> Literal {
         let v = try value(key)
         guard case .dense(let payload) = v else { return .splat(try convertScalar(key, v, type.dtype)) }
+        // The nesting is checked against the shape first, so the reservation is the literal's
+        // own element count (already in memory as text), never just the declared type's.
+        try requireShape(key, payload, shape: type.shape[...], type: type)
         var elements: [Scalar] = []
         elements.reserveCapacity(type.count)
-        try flatten(key, payload, shape: type.shape[...], type: type, into: &elements)
+        try flatten(key, payload, depth: type.rank, dtype: type.dtype, into: &elements)
         return type.rank == 0 ? .splat(elements[0]) : .dense(elements)
     }
 
-    /// Appends the row-major elements of nested lists `v`, checking they have exactly `shape`.
-    private func flatten(_ key: String, _ v: AttributeValue, shape: ArraySlice<Int>, type: TensorType,
-                         into elements: inout [Scalar]) throws(KilnError) {
-        guard let first = shape.first else {
-            elements.append(try convertScalar(key, v, type.dtype))
-            return
-        }
+    /// Checks that nested lists `v` have exactly `shape`, without converting any element.
+    private func requireShape(_ key: String, _ v: AttributeValue, shape: ArraySlice<Int>, type: TensorType) throws(KilnError) {
+        guard let first = shape.first else { return }
         guard case .list(let items) = v, items.count == first else {
             throw error(key, "dense value does not have shape \(type.shape) of the declared type \(type)")
         }
-        for item in items { try flatten(key, item, shape: shape.dropFirst(), type: type, into: &elements) }
+        for item in items { try requireShape(key, item, shape: shape.dropFirst(), type: type) }
+    }
+
+    /// Appends the row-major elements of nested lists `v` (`depth` levels, shape already checked).
+    private func flatten(_ key: String, _ v: AttributeValue, depth: Int, dtype: DType,
+                         into elements: inout [Scalar]) throws(KilnError) {
+        guard depth > 0, case .list(let items) = v else {
+            elements.append(try convertScalar(key, v, dtype))
+            return
+        }
+        for item in items { try flatten(key, item, depth: depth - 1, dtype: dtype, into: &elements) }
     }
 }

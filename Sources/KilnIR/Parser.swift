@@ -22,6 +22,8 @@ private struct Parser {
 
     /// Deepest nesting of lists in an attribute value.
     static let maxNesting = 64
+    /// Deepest nesting of `fused` bodies (`FusedNesting.maxDepth`).
+    var fusedDepth = 0
 
     init(lexer: Lexer, file: String) throws(KilnError) {
         self.lexer = lexer
@@ -117,6 +119,11 @@ private struct Parser {
 
     /// The body of `fused`: `{ ^(%p: type, ...): instructions yield %a, ... }`, in its own scope.
     mutating func fusedBody(at place: SourceLocation) throws(KilnError) -> Function {
+        guard fusedDepth < FusedNesting.maxDepth else {
+            throw error("'fused' bodies nested deeper than \(FusedNesting.maxDepth) levels; flatten the inner kernels into their enclosing body", at: place)
+        }
+        fusedDepth += 1
+        defer { fusedDepth -= 1 }
         try expect("{", "to open the body of 'fused'")
         try expect("^", "to start the block arguments of 'fused', like ^(%p0: f32[4]):")
         var scope = Scope(file: file)

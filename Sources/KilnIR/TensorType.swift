@@ -11,9 +11,11 @@ public struct TensorType: Hashable, Sendable, CustomStringConvertible {
     public static func scalar(_ dtype: DType) -> TensorType { TensorType(dtype, []) }
 
     public var rank: Int { shape.count }
-    /// Number of elements (1 for a scalar).
-    public var count: Int { shape.reduce(1, *) }
-    public var byteCount: Int { count * dtype.byteSize }
+    /// Number of elements (1 for a scalar); `Int.max` when the product overflows, which no type
+    /// within `ShapeLimits` does (`checkLimits` rejects such a type).
+    public var count: Int { saturatingProduct(shape) }
+    /// Bytes of the elements, saturating at `Int.max` like `count`.
+    public var byteCount: Int { saturatingProduct([count, dtype.byteSize]) }
 
     public func with(shape: [Int]) -> TensorType { TensorType(dtype, shape) }
     public func with(dtype: DType) -> TensorType { TensorType(dtype, shape) }
@@ -39,7 +41,7 @@ public func rowMajorStrides(_ shape: [Int]) -> [Int] {
     var running = 1
     for axis in stride(from: shape.count - 1, through: 0, by: -1) {
         strides[axis] = running
-        running *= shape[axis]
+        running = saturatingProduct([running, shape[axis]])
     }
     return strides
 }

@@ -3,6 +3,8 @@
 /// This is the single definition of which operands and attributes each op accepts; the builder,
 /// parser and verifier all go through it.
 public func inferResultTypes(_ op: Op, _ operands: [TensorType]) throws(KilnError) -> [TensorType] {
+    // Operands within the limits keep every size computed from them far from overflow.
+    for t in operands { try checkLimits(t) }
     if case .fused(let body) = op { return try fusedResultTypes(body, operands) }
     let result = try inferResultType(op, operands)
     try checkLimits(result)
@@ -52,9 +54,11 @@ private func requireCount(_ op: Op, _ attribute: String, _ list: [Int], _ count:
     }
 }
 
+/// Every entry of a size-like attribute (stride, padding, window, shape...) is within
+/// `minimum...ShapeLimits.maxDimension`, so size arithmetic on it cannot overflow later on.
 private func requireAll(_ op: Op, _ attribute: String, _ list: [Int], atLeast minimum: Int) throws(KilnError) {
-    guard list.allSatisfy({ $0 >= minimum }) else {
-        throw fail("'\(op.name)' attribute '\(attribute)' entries must be >= \(minimum), got \(list)")
+    guard list.allSatisfy({ $0 >= minimum && $0 <= ShapeLimits.maxDimension }) else {
+        throw fail("'\(op.name)' attribute '\(attribute)' entries must be in \(minimum)...\(ShapeLimits.maxDimension), got \(list)")
     }
 }
 
@@ -93,9 +97,10 @@ public func checkLimits(_ type: TensorType) throws(KilnError) {
 }
 
 /// Output size of a sliding window along one axis, or nil when the window does not fit once.
-private func windowOutput(size: Int, window: Int, stride: Int, padding: Int, dilation: Int) -> Int? {
-    let span = dilation * (window - 1) + 1
-    let room = size + 2 * padding - span
+private func windowOutput(_ op: Op, size: Int, window: Int, stride: Int, padding: Int, dilation: Int) throws(KilnError) -> Int? {
+    let what = "'\(op.name)' attributes 'window' (or filter size), 'padding' and 'dilation'"
+    let span = try CheckedSize.sum([try CheckedSize.product(dilation, try CheckedSize.sum([window, -1], what), what), 1], what)
+    let room = try CheckedSize.sum([size, try CheckedSize.product(2, padding, what), -span], what)
     return room < 0 ? nil : room / stride + 1
 }
 
@@ -112,7 +117,7 @@ private func requireConvAttributes(_ op: Op, _ a: ConvAttributes) throws(KilnErr
 private func convOutput(_ op: Op, _ input: TensorType, window: [Int], _ a: ConvAttributes) throws(KilnError) -> [Int] {
     var out: [Int] = []
     for axis in 0..<2 {
-        guard let o = windowOutput(size: input.shape[2 + axis], window: window[axis], stride: a.stride[axis],
+        guard let o = try windowOutput(op, size: input.shape[2 + axis], window: window[axis], stride: a.stride[axis],
                                    padding: a.padding[axis], dilation: a.dilation[axis]) else {
             throw fail("'\(op.name)' window \(window) with dilation \(a.dilation) does not fit input \(input) padded by \(a.padding)")
         }
@@ -255,7 +260,8 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
             guard 0 <= start[axis], start[axis] <= limit[axis], limit[axis] <= input.shape[axis] else {
                 throw fail("'slice' axis \(axis): need 0 <= start (\(start[axis])) <= limit (\(limit[axis])) <= \(input.shape[axis])")
             }
-            shape.append((limit[axis] - start[axis] + stride[axis] - 1) / stride[axis])
+            let extent = limit[axis] - start[axis]
+            shape.append(extent == 0 ? 0 : (extent - 1) / stride[axis] + 1)
         }
         return input.with(shape: shape)
 
@@ -268,7 +274,7 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
                   t.shape.indices.allSatisfy({ $0 == axis || t.shape[$0] == first.shape[$0] }) else {
                 throw fail("'concatenate' along axis \(axis) needs operands equal except on that axis, got \(first) and \(t)")
             }
-            total += t.shape[axis]
+            total = try CheckedSize.sum([total, t.shape[axis]], "'concatenate' operand sizes along axis \(axis)")
         }
         var shape = first.shape
         shape[axis] = total
@@ -282,7 +288,11 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
         try requireAll(op, "low", low, atLeast: 0)
         try requireAll(op, "high", high, atLeast: 0)
         guard literalMatches(value, input.dtype) else { throw fail("'pad' value \(value) is not a \(input.dtype.rawValue)") }
-        return input.with(shape: input.shape.indices.map { low[$0] + input.shape[$0] + high[$0] })
+        var shape: [Int] = []
+        for axis in input.shape.indices {
+            shape.append(try CheckedSize.sum([low[axis], input.shape[axis], high[axis]], "'pad' attributes 'low' and 'high'"))
+        }
+        return input.with(shape: shape)
 
     case .reverse(let axes):
         try arity(op, operands, 1)
@@ -338,8 +348,13 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
             guard outputPadding[axis] >= 0, outputPadding[axis] < max(s, attrs.dilation[axis]) else {
                 throw fail("'conv2d_transpose' output_padding \(outputPadding) must be >= 0 and smaller than the stride or dilation")
             }
-            let size = (input.shape[2 + axis] - 1) * s - 2 * attrs.padding[axis]
-                + attrs.dilation[axis] * (filter.shape[2 + axis] - 1) + outputPadding[axis] + 1
+            let what = "'conv2d_transpose' attributes 'stride', 'padding' and 'dilation'"
+            let size = try CheckedSize.sum([
+                try CheckedSize.product(input.shape[2 + axis] - 1, s, what),
+                try CheckedSize.product(-2, attrs.padding[axis], what),
+                try CheckedSize.product(attrs.dilation[axis], filter.shape[2 + axis] - 1, what),
+                outputPadding[axis], 1,
+            ], what)
             guard size >= 1 else { throw fail("'conv2d_transpose' output would be empty: padding \(attrs.padding) is too large") }
             hw.append(size)
         }
@@ -394,7 +409,7 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
     case let .oneHot(depth, dtype):
         try arity(op, operands, 1)
         try requireInteger(op, "indices", operands[0])
-        guard depth >= 1 else { throw fail("'one_hot' depth must be >= 1, got \(depth)") }
+        try requireAll(op, "depth", [depth], atLeast: 1)
         return TensorType(dtype, operands[0].shape + [depth])
 
     case .rngUniform(_, let type), .rngNormal(_, let type):

@@ -5,16 +5,18 @@ import Synchronization
 /// Compiles functions to machine code (IR → C → libtcc, and gcc for the optimizing tier),
 /// remembering recent results.
 ///
-/// The cache is keyed by the function's canonical text (`printFunction`) and the codegen options,
-/// so compiling the same function again returns the same `CompiledFunction` at once (asking for a
-/// higher tier then upgrades it). It holds the `capacity` most recently used functions; an
-/// evicted function stays valid for whoever holds it.
+/// The cache is keyed by the function's `structuralForm` (values renumbered, locations dropped)
+/// and the codegen options: functions that print differently never share an entry, and the key
+/// is hashed and compared in time linear in the function's size. Compiling the same function
+/// again returns the same `CompiledFunction` at once (asking for a higher tier then upgrades it).
+/// It holds the `capacity` most recently used functions; an evicted function stays valid for
+/// whoever holds it.
 public final class JITCompiler: Sendable {
     /// The process-wide compiler.
     public static let shared = JITCompiler()
 
     private struct CacheKey: Hashable {
-        var text: String
+        var function: Function
         var options: CodegenOptions
         var extra: String
     }
@@ -82,7 +84,7 @@ public final class JITCompiler: Sendable {
     /// `f` compiled by libtcc, from the cache when it is there.
     private func baseline(_ f: Function, options: CodegenOptions, appending extra: String,
                           extraSymbols: [String]) throws(KilnError) -> CompiledFunction {
-        let key = CacheKey(text: printFunction(f), options: options, extra: extra)
+        let key = CacheKey(function: structuralForm(f), options: options, extra: extra)
         if let cached = cache.withLock({ $0.lookup(key) }) { return cached }
         let clock = ContinuousClock()
         let codegenStart = clock.now

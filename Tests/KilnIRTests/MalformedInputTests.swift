@@ -69,6 +69,7 @@ let malformedCases: [MalformedCase] = [
     // Ops and arity
     MalformedCase("unknown op", fn("  %y = frobnicate(%x) : f32[2,3]"), 2, 8, "unknown op 'frobnicate'"),
     MalformedCase("misspelled op", fn("  %y = tanhh(%x) : f32[2,3]"), 2, 8, "did you mean 'tanh'"),
+    MalformedCase("unknown op with a huge name", fn("  %y = " + String(repeating: "a", count: 1_000_000) + "(%x) : f32[2,3]"), 2, 8, "see docs/ir.md for the op list"),
     MalformedCase("too few operands", fn("  %y = add(%x) : f32[2,3]"), 2, 8, "'add' takes 2 operands, got 1"),
     MalformedCase("too many operands", fn("  %y = neg(%x, %x) : f32[2,3]"), 2, 8, "'neg' takes 1 operand, got 2"),
     // Types
@@ -99,7 +100,35 @@ let malformedCases: [MalformedCase] = [
     MalformedCase("broadcast to an incompatible shape", fn("  %y = broadcast_in_dim(%x) {shape = [4,3], dims = [0,1]} : f32[4,3]"), 2, 8, "cannot broadcast axis 0"),
     MalformedCase("matmul contraction mismatch", fn("  %y = matmul(%x, %x) : f32[2,3]"), 2, 8, "contraction sizes differ"),
     MalformedCase("slice out of range", fn("  %y = slice(%x) {start = [0,0], limit = [3,3], stride = [1,1]} : f32[3,3]"), 2, 8, "need 0 <= start (0) <= limit (3) <= 2"),
+    // Extreme values (reproducers of overflow traps and absurd allocations)
+    MalformedCase("slice stride near Int.max", fn("  %y = slice(%x) {start = [0,0], limit = [2,3], stride = [1,9223372036854775807]} : f32[2,1]"),
+                  2, 8, "'slice' attribute 'stride' entries must be in 1...2147483647"),
+    MalformedCase("pad low near Int.max", fn("  %y = pad(%x) {low = [0,9223372036854775807], high = [0,0], value = 0.0} : f32[2,3]"),
+                  2, 8, "'pad' attribute 'low' entries must be in 0...2147483647"),
+    MalformedCase("pad high near Int.max", fn("  %y = pad(%x) {low = [0,0], high = [9223372036854775806,0], value = 0.0} : f32[2,3]"),
+                  2, 8, "'pad' attribute 'high' entries must be in 0...2147483647"),
+    MalformedCase("pool window and padding near Int.max", image("  %y = max_pool2d(%x) {window = [9223372036854775807,1], stride = [1,1], padding = [9223372036854775806,0]} : f32[1,1,1,4]"),
+                  2, 8, "'max_pool2d' attribute 'window' entries must be in 1...2147483647"),
+    MalformedCase("conv dilation near Int.max", image("  %y = conv2d(%x, %w) {stride = [1,1], padding = [0,0], dilation = [4611686018427387904,1]} : f32[1,1,1,4]"),
+                  2, 8, "'conv2d' attribute 'dilation' entries must be in 1...2147483647"),
+    MalformedCase("conv2d_transpose stride near Int.max", image("  %y = conv2d_transpose(%x, %w) {stride = [9223372036854775807,1], padding = [0,0], output_padding = [0,0], dilation = [1,1]} : f32[1,1,4,4]"),
+                  2, 8, "'conv2d_transpose' attribute 'stride' entries must be in 1...2147483647"),
+    MalformedCase("conv2d_transpose dilation near Int.max", image("  %y = conv2d_transpose(%x, %w) {stride = [1,1], padding = [0,0], output_padding = [0,0], dilation = [1,9223372036854775807]} : f32[1,1,4,4]"),
+                  2, 8, "'conv2d_transpose' attribute 'dilation' entries must be in 1...2147483647"),
+    MalformedCase("small dense literal of a huge type", fn("  %c = constant() {value = dense<[1.0,2.0]>} : f32[131072,131072]"),
+                  2, 20, "dense value does not have shape [131072, 131072]"),
+    MalformedCase("element count beyond Int", "func @f(%x: f32[2147483647,2147483647,2147483647,2147483647,2147483647]) -> () { return }",
+                  1, 13, "more than 17179869184 elements"),
+    MalformedCase("f32 literal out of range", fn("  %c = constant() {value = 1e999} : f32[]"), 2, 20, "'1e999' is out of range for f32"),
+    MalformedCase("f32 literal just past the largest", fn("  %c = constant() {value = -3.4028236e38} : f32[]"), 2, 20, "out of range for f32"),
+    MalformedCase("f64 literal out of range", fn("  %c = constant() {value = dense<[1.0,1e309]>} : f64[2]"), 2, 20, "'1e309' is out of range for f64"),
+    MalformedCase("pad value out of range", fn("  %y = pad(%x) {low = [0,0], high = [0,0], value = 1e39} : f32[2,3]"), 2, 44, "'1e39' is out of range for f32"),
 ]
+
+/// Wraps `body` lines in a function with an NCHW image `%x: f32[1,1,4,4]` and a filter `%w: f32[1,1,1,1]`.
+private func image(_ body: String) -> String {
+    "func @f(%x: f32[1,1,4,4], %w: f32[1,1,1,1]) -> (f32[1,1,4,4]) {\n\(body)\n  return %x\n}\n"
+}
 
 @Suite struct MalformedInputTests {
     @Test(arguments: malformedCases)

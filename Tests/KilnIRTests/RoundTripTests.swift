@@ -47,6 +47,25 @@ import Testing
         }
     }
 
+    @Test func structuralFormsIgnoreLocationsInFusedBodiesAndTellDifferentTextsApart() throws {
+        let text = """
+            func @f(%x: f32[2]) -> (f32[2]) {
+              %y = fused(%x) {
+                ^(%p: f32[2]):
+                  %r = abs(%p) : f32[2]
+                  yield %r
+              } : f32[2]
+              return %y
+            }
+            """
+        let here = try parseModule(text, file: "a.kir").functions[0]
+        let there = try parseModule("\n\n" + text, file: "b.kir").functions[0]
+        #expect(here != there)
+        #expect(structuralForm(here) == structuralForm(there))
+        let other = try parseModule(text.replacingOccurrences(of: "abs", with: "neg"), file: "a.kir").functions[0]
+        #expect(structuralForm(other) != structuralForm(here))
+    }
+
     /// `ir-examples/` at the root of the repository.
     private static let examplesDirectory = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
