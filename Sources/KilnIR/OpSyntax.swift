@@ -73,74 +73,76 @@ public func makeOp(name: String, attributes: [String: ParsedAttribute], resultTy
         }
         return resultTypes[0]
     }
+    guard let kind = OpKind(name: name) else {
+        throw KilnError("unknown op '\(name)'\(suggestion(for: name))", at: location)
+    }
     let op: Op
-    if let u = UnaryOp(rawValue: name) {
-        op = .unary(u)
-    } else if let b = BinaryOp(rawValue: name) {
-        op = .binary(b)
-    } else if name.hasPrefix("reduce_"), let r = ReduceOp(rawValue: String(name.dropFirst(7))) {
-        op = .reduce(r, axes: try reader.ints("axes"))
-    } else {
-        switch name {
-        case "constant":
-            let type = try onlyResult()
-            op = .constant(try reader.literal("value", type: type), type)
-        case "iota":
-            let type = try onlyResult()
-            let shape = try reader.ints("shape")
-            guard shape == type.shape else {
-                throw KilnError("'iota' shape \(shape) differs from the declared type \(type)", at: reader.location(of: "shape"))
-            }
-            op = .iota(axis: try reader.int("axis"), type)
-        case "compare":
-            let text = try reader.string("direction")
-            guard let d = CompareDirection(rawValue: text) else {
-                throw KilnError("unknown compare direction \"\(text)\"; use one of \(CompareDirection.allCases.map(\.rawValue).joined(separator: ", "))",
-                                at: reader.location(of: "direction"))
-            }
-            op = .compare(d)
-        case "select": op = .select
-        case "convert": op = .convert(try reader.dtype("dtype"))
-        case "argmax": op = .argmax(axis: try reader.int("axis"))
-        case "broadcast_in_dim": op = .broadcastInDim(shape: try reader.ints("shape"), dims: try reader.ints("dims"))
-        case "reshape": op = .reshape(shape: try reader.ints("shape"))
-        case "transpose": op = .transpose(perm: try reader.ints("perm"))
-        case "slice":
-            let start = try reader.ints("start")
-            op = .slice(start: start, limit: try reader.ints("limit"),
-                        stride: try reader.ints("stride", default: Array(repeating: 1, count: start.count)))
-        case "concatenate": op = .concatenate(axis: try reader.int("axis"))
-        case "pad":
-            let dtype = try onlyResult().dtype
-            op = .pad(low: try reader.ints("low"), high: try reader.ints("high"),
-                      value: try reader.scalar("value", dtype: dtype, default: Scalar.int(0).cast(to: dtype)))
-        case "reverse": op = .reverse(axes: try reader.ints("axes"))
-        case "matmul":
-            op = .matmul(transposeA: try reader.bool("transpose_a", default: false),
-                         transposeB: try reader.bool("transpose_b", default: false))
-        case "conv2d": op = .conv2d(try reader.conv())
-        case "conv2d_transpose":
-            op = .conv2dTranspose(try reader.conv(), outputPadding: try reader.ints("output_padding", default: [0, 0]))
-        case "conv2d_filter_grad":
-            op = .conv2dFilterGrad(try reader.conv(), window: try reader.ints("window"))
-        case "max_pool2d": op = .maxPool2d(try reader.pool())
-        case "avg_pool2d": op = .avgPool2d(try reader.pool())
-        case "max_pool2d_grad": op = .maxPool2dGrad(try reader.pool())
-        case "avg_pool2d_grad": op = .avgPool2dGrad(try reader.pool())
-        case "gather": op = .gather(axis: try reader.int("axis"))
-        case "scatter_add": op = .scatterAdd(axis: try reader.int("axis"))
-        case "one_hot":
-            op = .oneHot(depth: try reader.int("depth"), dtype: try reader.dtype("dtype", default: .f32))
-        case "rng_uniform": op = .rngUniform(seed: try reader.int64("seed"), try onlyResult())
-        case "rng_normal": op = .rngNormal(seed: try reader.int64("seed"), try onlyResult())
-        case "fused":
-            throw KilnError("'fused' needs a body: fused(%a) { ^(%p: f32[4]): ... yield %r } : f32[4]", at: location)
-        default:
-            throw KilnError("unknown op '\(name)'\(suggestion(for: name))", at: location)
+    switch kind {
+    case .unary: op = .unary(try member(name))
+    case .binary: op = .binary(try member(name))
+    case .reduce: op = .reduce(try member(String(name.dropFirst("reduce_".count))), axes: try reader.ints("axes"))
+    case .constant:
+        let type = try onlyResult()
+        op = .constant(try reader.literal("value", type: type), type)
+    case .iota:
+        let type = try onlyResult()
+        let shape = try reader.ints("shape")
+        guard shape == type.shape else {
+            throw KilnError("'iota' shape \(shape) differs from the declared type \(type)", at: reader.location(of: "shape"))
         }
+        op = .iota(axis: try reader.int("axis"), type)
+    case .compare:
+        let text = try reader.string("direction")
+        guard let d = CompareDirection(rawValue: text) else {
+            throw KilnError("unknown compare direction \"\(text)\"; use one of \(CompareDirection.allCases.map(\.rawValue).joined(separator: ", "))",
+                            at: reader.location(of: "direction"))
+        }
+        op = .compare(d)
+    case .select: op = .select
+    case .convert: op = .convert(try reader.dtype("dtype"))
+    case .argmax: op = .argmax(axis: try reader.int("axis"))
+    case .broadcastInDim: op = .broadcastInDim(shape: try reader.ints("shape"), dims: try reader.ints("dims"))
+    case .reshape: op = .reshape(shape: try reader.ints("shape"))
+    case .transpose: op = .transpose(perm: try reader.ints("perm"))
+    case .slice:
+        let start = try reader.ints("start")
+        op = .slice(start: start, limit: try reader.ints("limit"),
+                    stride: try reader.ints("stride", default: Array(repeating: 1, count: start.count)))
+    case .concatenate: op = .concatenate(axis: try reader.int("axis"))
+    case .pad:
+        let dtype = try onlyResult().dtype
+        op = .pad(low: try reader.ints("low"), high: try reader.ints("high"),
+                  value: try reader.scalar("value", dtype: dtype, default: Scalar.int(0).cast(to: dtype)))
+    case .reverse: op = .reverse(axes: try reader.ints("axes"))
+    case .matmul:
+        op = .matmul(transposeA: try reader.bool("transpose_a", default: false),
+                     transposeB: try reader.bool("transpose_b", default: false))
+    case .conv2d: op = .conv2d(try reader.conv())
+    case .conv2dTranspose:
+        op = .conv2dTranspose(try reader.conv(), outputPadding: try reader.ints("output_padding", default: [0, 0]))
+    case .conv2dFilterGrad:
+        op = .conv2dFilterGrad(try reader.conv(), window: try reader.ints("window"))
+    case .maxPool2d: op = .maxPool2d(try reader.pool())
+    case .avgPool2d: op = .avgPool2d(try reader.pool())
+    case .maxPool2dGrad: op = .maxPool2dGrad(try reader.pool())
+    case .avgPool2dGrad: op = .avgPool2dGrad(try reader.pool())
+    case .gather: op = .gather(axis: try reader.int("axis"))
+    case .scatterAdd: op = .scatterAdd(axis: try reader.int("axis"))
+    case .oneHot:
+        op = .oneHot(depth: try reader.int("depth"), dtype: try reader.dtype("dtype", default: .f32))
+    case .rngUniform: op = .rngUniform(seed: try reader.int64("seed"), try onlyResult())
+    case .rngNormal: op = .rngNormal(seed: try reader.int64("seed"), try onlyResult())
+    case .fused:
+        throw KilnError("'fused' needs a body: fused(%a) { ^(%p: f32[4]): ... yield %r } : f32[4]", at: location)
     }
     try reader.rejectUnused()
     return op
+}
+
+/// The case of `E` spelled `raw`, which `OpKind(name:)` has already found among the op names.
+private func member<E: RawRepresentable<String>>(_ raw: String) throws(KilnError) -> E {
+    guard let value = E(rawValue: raw) else { throw KilnError.internal("'\(raw)' is an op name without a case of \(E.self)") }
+    return value
 }
 
 /// ", did you mean 'x'?" for the closest known op name, or "".

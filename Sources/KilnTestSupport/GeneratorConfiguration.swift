@@ -1,8 +1,9 @@
 import KilnIR
 
-/// Groups of ops a `RandomFunctionGenerator` may draw, so that a test of a backend or pass that
+/// Groups of ops a `RandomFunctionGenerator` may draw (finer than `OpFamily`: comparisons and
+/// conversions apart from arithmetic), so that a test of a backend or pass that
 /// handles only some ops can leave the others out.
-public enum OpFamily: String, CaseIterable, Sendable {
+public enum OpGroup: String, CaseIterable, Sendable {
     /// `constant`, `iota`.
     case creation
     /// Unary and binary arithmetic.
@@ -60,7 +61,7 @@ public struct GeneratorConfiguration: Sendable {
     /// Families the ops are drawn from. Operands may still be built with `reshape`,
     /// `broadcast_in_dim` (when `layout` is allowed), `convert` (when `conversion` is) and
     /// `constant` splats (always, for the guards).
-    public var families: [OpFamily] = OpFamily.allCases
+    public var families: [OpGroup] = OpGroup.allCases
     /// Keep values finite: see the type's documentation.
     public var guardsNumerics = true
     /// Let random shapes have dimensions of size 0.
