@@ -117,8 +117,8 @@ public final class Trainer {
         let order = loader.order(epoch: epoch)
         let steps = loader.dataset.count / loader.batchSize
         let every = max(every, 1)
+        _ = try stepCount(after: steps)
         if let compiledStep {
-            _ = try stepCount(after: steps)
             let (done, nonFinite) = try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, every, observe)
             if let nonFinite {
                 let (x, y) = try loader.batch(done, of: order)

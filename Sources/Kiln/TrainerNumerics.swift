@@ -6,7 +6,7 @@ extension Trainer {
     /// the trainer did not apply. With `checkNumerics`, it also names the first instruction of the
     /// training step that produced NaN or infinity on this batch.
     func nonFiniteLossError(_ loss: Double, step count: Int, _ x: HostTensor, _ y: HostTensor) -> KilnError {
-        var message = "the loss became \(loss) at step \(count); training stopped without that update, so parameters, " +
+        var message = "the loss became \(numberText(loss)) at step \(count); training stopped without that update, so parameters, " +
             "optimizer state and step count are as they were before it (lower the learning rate, or clip the gradient norm)"
         if checkNumerics {
             do {

@@ -21,6 +21,9 @@ extension HostTensor {
     }
 }
 
+/// `value` as Swift prints it, except that a NaN of either sign is `nan`.
+public func numberText(_ value: Double) -> String { value.isNaN ? "nan" : "\(value)" }
+
 /// The first value of a run that holds NaN or infinity: an input, or the result of an instruction
 /// whose operands were all finite.
 public struct NonFiniteValue: Error, Sendable, CustomStringConvertible {
@@ -47,7 +50,7 @@ public struct NonFiniteValue: Error, Sendable, CustomStringConvertible {
     public var description: String {
         let elements = "\(count) of \(function.type(of: value).count) elements"
         let producer = instruction.map { "instruction \($0 + 1) of @\(function.name), '\(function.body[$0].op.name)'," } ?? "the input"
-        return "\(producer) \(instruction == nil ? "holds" : "produced") \(firstValue) at element \(firstIndex) of " +
+        return "\(producer) \(instruction == nil ? "holds" : "produced") \(numberText(firstValue)) at element \(firstIndex) of " +
             "%\(function.name(of: value)) (\(elements) not finite" + (instruction == nil ? ")" : "; its operands were finite)") +
             ": \(text)"
     }

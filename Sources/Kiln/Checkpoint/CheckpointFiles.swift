@@ -61,7 +61,7 @@ public func checkCheckpointPath(_ path: String) throws(KilnError) {
 private func checkFinite(_ tensors: [(String, HostTensor)], _ what: String, fix: String) throws(KilnError) {
     for (name, t) in tensors {
         guard let bad = t.nonFiniteElements else { continue }
-        throw KilnError("\(what): tensor '\(name)' holds \(bad.firstValue) at element \(bad.firstIndex) " +
+        throw KilnError("\(what): tensor '\(name)' holds \(numberText(bad.firstValue)) at element \(bad.firstIndex) " +
                         "(\(bad.count) of \(t.count) elements are NaN or infinite); \(fix)")
     }
 }
