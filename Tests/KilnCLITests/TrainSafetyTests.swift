@@ -110,20 +110,23 @@ struct TrainSafetyTests {
     }
 
     @Test("numeric flags take negative values and are checked against their range", arguments: [
-        (["--lr", "-1"], "--lr must be positive and finite, got -1.0"),
-        (["--lr=inf"], "--lr must be positive and finite, got inf"),
-        (["--lr", "0"], "--lr must be positive and finite, got 0.0"),
-        (["--weight-decay", "nan"], "--weight-decay must be zero or positive and finite, got nan"),
-        (["--weight-decay", "-0.5"], "--weight-decay must be zero or positive and finite, got -0.5"),
-        (["--clip-norm", "-1"], "--clip-norm must be positive and finite, got -1.0"),
-        (["--clip-norm", "inf"], "--clip-norm must be positive and finite, got inf"),
-        (["--patience", "-1"], "--patience must be at least 1, got -1"),
-        (["--batch-size", "-3"], "--batch-size must be at least 1, got -3"),
-        (["--epochs", "9223372036854775807"], "--epochs must be in 1...1000000, got 9223372036854775807"),
-        (["--epochs", "-2"], "--epochs must be in 1...1000000, got -2"),
+        (["train", "--lr", "-1"], "--lr must be positive and finite, got -1.0"),
+        (["train", "--lr=inf"], "--lr must be positive and finite, got inf"),
+        (["train", "--lr", "0"], "--lr must be positive and finite, got 0.0"),
+        (["train", "--weight-decay", "nan"], "--weight-decay must be zero or positive and finite, got nan"),
+        (["train", "--weight-decay", "-0.5"], "--weight-decay must be zero or positive and finite, got -0.5"),
+        (["train", "--clip-norm", "-1"], "--clip-norm must be positive and finite, got -1.0"),
+        (["train", "--clip-norm", "inf"], "--clip-norm must be positive and finite, got inf"),
+        (["train", "--patience", "-1"], "--patience must be at least 1, got -1"),
+        (["train", "--batch-size", "-3"], "--batch-size must be at least 1, got -3"),
+        (["train", "--epochs", "9223372036854775807"], "--epochs must be in 1...1000000, got 9223372036854775807"),
+        (["train", "--epochs", "-2"], "--epochs must be in 1...1000000, got -2"),
+        (["train", "--limit", "-5"], "--limit must be at least --batch-size (64), got -5"),
+        (["bench", "--steps", "-1"], "--steps must be at least 2, got -1"),
+        (["bench", "--eager-steps", "0"], "--eager-steps must be at least 1, got 0"),
     ])
-    func numericFlags(flags: [String], message: String) throws {
-        let outcome = try Workspace().kiln(["train"] + flags)
+    func numericFlags(arguments: [String], message: String) throws {
+        let outcome = try Workspace().kiln(arguments)
         #expect(outcome.status == 1)
         #expect(outcome.stderr.hasPrefix("Error: \(message)\n"), "\(outcome.stderr)")
         #expect(outcome.stdout.isEmpty)
