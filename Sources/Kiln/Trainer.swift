@@ -110,7 +110,8 @@ public final class Trainer {
     /// Trains one epoch: every batch of `loader` in its order for `epoch`. `observe(done, loss)`
     /// is called after every `every` steps (and after the last) with the latest loss; it returns
     /// true to stop early. Compiled trainers run the whole epoch in a C loop that returns to Swift
-    /// only for these calls. Returns the number of steps done.
+    /// only for these calls. Returns the number of steps done. A NaN or infinite loss ends the epoch
+    /// with an error at once (whatever `every` is), without applying that step.
     @discardableResult
     public func trainEpoch(_ loader: DataLoader, epoch: Int, every: Int = 1,
                            observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {

@@ -45,7 +45,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Run eagerly, op by op (the baseline compiled mode is measured against).")
     var eager = false
 
-    @Option(help: ArgumentHelp("Write a checkpoint (safetensors) here after every epoch, atomically.", valueName: "path"))
+    @Option(help: ArgumentHelp("Write a checkpoint (safetensors) here after every epoch, atomically (checked before training).", valueName: "path"))
     var checkpoint: String?
 
     @Option(help: ArgumentHelp("Resume from a checkpoint written by --checkpoint.", valueName: "path"))
@@ -129,11 +129,11 @@ struct TrainCommand: ParsableCommand {
         if let resume {
             let metadata = try trainer.loadCheckpoint(from: resume, expecting: ["model": model.rawValue], allowNonFinite: allowNonFinite)
             firstEpoch = try epochsDone(metadata, checkpoint: resume, steps: trainer.stepCount, stepsPerEpoch: loader.batchCount)
-            guard firstEpoch < epochCount else {
-                guard firstEpoch == epochCount else {
-                    throw KilnError("checkpoint '\(resume)' has done \(firstEpoch) epochs, more than --epochs \(epochCount); " +
-                                    "ask for more epochs to train further")
-                }
+            if firstEpoch > epochCount {
+                throw KilnError("checkpoint '\(resume)' has done \(firstEpoch) epochs, more than --epochs \(epochCount); " +
+                                "ask for more epochs to train further")
+            }
+            if firstEpoch == epochCount {
                 print("checkpoint \(resume) has done all \(epochCount) epochs: nothing to do (ask for more with --epochs)")
                 return
             }
