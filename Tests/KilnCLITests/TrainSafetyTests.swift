@@ -46,6 +46,38 @@ struct TrainSafetyTests {
         #expect(files == ["ck.safetensors"])
     }
 
+    /// Each writer is killed while its temporary file exists (a write is under way); the next
+    /// writer removes it before writing its own, so there is never more than one.
+    @Test("kill -9 during checkpoint writes leaves at most one temporary file and never a torn checkpoint")
+    func killedWriters() throws {
+        let w = try Workspace()
+        let checkpoint = w.path("ck.safetensors")
+        func temporaries() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: w.url.path).filter { $0.hasPrefix("ck.safetensors.tmp-") }
+        }
+        #expect(try train(w, ["--epochs", "1", "--checkpoint", checkpoint]).status == 0)
+        var caughtWriting = 0
+        for _ in 0..<3 {
+            let writer = try w.startKiln(["train", "--data", Self.fixture, "--batch-size", "2", "--epochs", "1000000", "--checkpoint", checkpoint])
+            let own = "ck.safetensors.tmp-\(writer.processIdentifier)-"
+            let deadline = Date().addingTimeInterval(60)
+            var writing = false
+            while !writing && writer.isRunning && Date() < deadline {
+                writing = try temporaries().contains { $0.hasPrefix(own) }
+                if !writing { usleep(200) }
+            }
+            kill(writer.processIdentifier, SIGKILL)
+            writer.waitUntilExit()
+            if writing { caughtWriting += 1 }
+            let left = try temporaries()
+            #expect(left.count <= 1, "\(left)")
+            #expect(try loadCheckpoint(path: checkpoint).metadata["model"] == "mlp")
+        }
+        #expect(caughtWriting > 0, "no kill landed during a write")
+        #expect(try train(w, ["--epochs", "1", "--checkpoint", checkpoint]).status == 0)
+        #expect(try temporaries().isEmpty)
+    }
+
     @Test("resuming names the checkpoint's epochs: fewer --epochs is an error, as many is nothing to do")
     func resumeEpochs() throws {
         let w = try Workspace()

@@ -39,21 +39,17 @@ public func loadCheckpoint(path: String, allowNonFinite: Bool = false) throws(Ki
 }
 
 /// Throws, before any training, unless a checkpoint can be written at `path`: it is not a
-/// directory and a file can be created beside it.
+/// directory, and its directory exists and is writable.
 public func checkCheckpointPath(_ path: String) throws(KilnError) {
     var info = stat()
     if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
         throw KilnError("cannot write checkpoint '\(path)': it is a directory; name a file, e.g. '\(path)/checkpoint.safetensors'")
     }
-    // The name follows writeFileAtomically's temporary files, so a later write removes it if this
-    // process dies before it does.
-    let probe = "\(path).tmp-\(getpid())-probe"
-    let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-    guard fd >= 0 else {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+    guard access(directory, W_OK | X_OK) == 0 else {
         throw KilnError("cannot write checkpoint '\(path)': \(String(cString: strerror(errno))); create its directory or choose another path")
     }
-    close(fd)
-    unlink(probe)
 }
 
 /// Throws "`what`: tensor 'name' holds nan at element i (...); `fix`" for the first tensor of
