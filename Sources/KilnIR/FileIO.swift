@@ -76,8 +76,7 @@ public func readFileBytes(_ path: String, limit: Int = maxFileBytes,
     }
 }
 
-/// Writes `bytes` to a fresh file beside `path`, syncs it and renames it over `path`. Temporary
-/// files that killed writers left beside `path` are removed first.
+/// Writes `bytes` to a fresh file beside `path`, syncs it and renames it over `path`.
 public func writeFileAtomically(_ bytes: [UInt8], path: String) throws(KilnError) {
     try bytes.withUnsafeBytes { buffer in
         Result { () throws(KilnError) in try writeFileAtomically([buffer], path: path) }
@@ -85,7 +84,8 @@ public func writeFileAtomically(_ bytes: [UInt8], path: String) throws(KilnError
 }
 
 /// Writes `parts`, one after the other, to a fresh file beside `path`, syncs it and renames it
-/// over `path`, so readers never see a partial file and nothing is copied on the way.
+/// over `path`, so readers never see a partial file and nothing is copied on the way. Temporary
+/// files that killed writers left beside `path` are removed first.
 public func writeFileAtomically(_ parts: [UnsafeRawBufferPointer], path: String) throws(KilnError) {
     func failure(_ action: String) -> KilnError {
         KilnError("cannot write '\(path)': \(action) failed: \(String(cString: strerror(errno)))")

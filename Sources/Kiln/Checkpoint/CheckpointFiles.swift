@@ -18,16 +18,16 @@ public func saveCheckpoint(_ tensors: [(String, HostTensor)], metadata: [String:
 /// Reads the safetensors file at `path` (see `decodeSafetensors`), never more bytes than its
 /// header describes. A tensor holding NaN or infinity is an error unless `allowNonFinite`.
 public func loadCheckpoint(path: String, allowNonFinite: Bool = false) throws(KilnError) -> (tensors: [String: HostTensor], metadata: [String: String]) {
-    let file = try FileReader(path)
-    let headerLength = try safetensorsHeaderLength(try file.read(8)[...], fileSize: file.size, source: path)
-    let header = try file.read(headerLength)
+    let file = try FileReader(path: path)
+    let headerLength = try safetensorsHeaderLength(try readBytes(file, 8)[...], fileSize: file.regularFileSize, source: path)
+    let header = try readBytes(file, headerLength)
     guard header.count == headerLength else { throw truncatedHeader(headerLength, available: header.count, source: path) }
-    let layout = try parseSafetensorsHeader(header[...], dataLength: file.size.map { $0 - 8 - headerLength }, source: path)
-    let data = try file.read(layout.dataLength)
+    let layout = try parseSafetensorsHeader(header[...], dataLength: file.remainingBytes, source: path)
+    let data = try readBytes(file, layout.dataLength)
     guard data.count == layout.dataLength else {
         throw KilnError("\(path): truncated safetensors file: the header describes \(layout.dataLength) bytes of data but only \(data.count) follow")
     }
-    guard try file.read(1).isEmpty else {
+    guard try readBytes(file, 1).isEmpty else {
         throw KilnError("\(path): more bytes follow the \(layout.dataLength) bytes of data the header describes; this is not a safetensors file")
     }
     let tensors = try layout.tensors(from: data[...])
@@ -62,36 +62,19 @@ private func checkFinite(_ tensors: [(String, HostTensor)], _ what: String, fix:
     }
 }
 
-/// A file read front to back in pieces of a size known beforehand, so that no header makes Kiln
-/// read (or allocate) without bound.
-private final class FileReader {
-    let path: String
-    /// The size of a regular file; nil for devices and pipes.
-    let size: Int?
-    private let file: UnsafeMutablePointer<FILE>
-
-    init(_ path: String) throws(KilnError) {
-        guard let file = fopen(path, "rb") else { throw KilnError("cannot open '\(path)': \(String(cString: strerror(errno)))") }
-        var info = stat()
-        (self.path, self.file) = (path, file)
-        size = fstat(fileno(file), &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG ? Int(info.st_size) : nil
+/// The next `count` bytes of `file` (fewer at its end), read in pieces of at most 1 MiB, so
+/// that what a header claims is allocated only as the bytes arrive.
+private func readBytes(_ file: FileReader, _ count: Int) throws(KilnError) -> [UInt8] {
+    guard count > 0 else { return [] }
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(min(count, file.remainingBytes ?? 0))
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, 1 << 20), alignment: 16)
+    defer { chunk.deallocate() }
+    while bytes.count < count {
+        let piece = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<min(chunk.count, count - bytes.count)])
+        let n = try file.read(into: piece)
+        bytes += UnsafeRawBufferPointer(rebasing: chunk[0..<n])
+        if n < piece.count { break }
     }
-
-    deinit { fclose(file) }
-
-    /// The next `count` bytes, fewer at the end of the file.
-    func read(_ count: Int) throws(KilnError) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: min(count, 1 << 20))
-        while bytes.count < count {
-            let wanted = min(chunk.count, count - bytes.count)
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, wanted, file) }
-            bytes += chunk[0..<n]
-            if n < wanted {
-                guard ferror(file) == 0 else { throw KilnError("cannot read '\(path)': \(String(cString: strerror(errno)))") }
-                break
-            }
-        }
-        return bytes
-    }
+    return bytes
 }
