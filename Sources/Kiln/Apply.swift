@@ -10,7 +10,7 @@ func apply(_ op: Op, _ operands: [Tensor], context: Tensor? = nil, at location: 
         if let trace {
             var values: [Value] = []
             for t in operands { values.append(try trace.value(of: t)) }
-            return Tensor(traced: try trace.builder.emit(op, values), in: trace)
+            return Tensor(traced: try trace.builder.emit(op, values, at: location), in: trace)
         }
         var hosts: [HostTensor] = []
         for t in operands { hosts.append(try t.host()) }

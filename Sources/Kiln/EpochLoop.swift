@@ -6,14 +6,16 @@ import KilnRuntime
 // copies its batch rows (picked through a permutation) into the batch inputs, sets the step count
 // (and the random key), calls the step, then swaps every updated-parameter output with its input,
 // so the next step reads the new values (double buffering, no copies). Every `every` steps it
-// calls back to Swift with the loss; a nonzero answer stops the loop.
+// calls back to Swift with the loss; a nonzero answer stops the loop. A NaN or infinite loss stops
+// it at once, before that step's swap, so the inputs still hold the values the step read; the
+// loop then returns -(steps done before it) - 1.
 let epochLoopSource = """
 void *memcpy(void *, const void *, unsigned long);
 typedef int (*kiln_observer)(void *, long, const void *);
 long kiln_fit(void **args, char *arena, const char **sources, const long *row_bytes, const int *gathered,
               long n_gathered, const long long *perm, long batch, long steps, long long first_step,
               int step_input, int key_input, const int *feedback, long n_feedback, int loss_output,
-              long every, kiln_observer observe, void *context) {
+              int loss_is_double, long every, kiln_observer observe, void *context) {
   for (long s = 0; s < steps; s++) {
     const long long *rows = perm + s * batch;
     for (long g = 0; g < n_gathered; g++) {
@@ -26,6 +28,8 @@ long kiln_fit(void **args, char *arena, const char **sources, const long *row_by
     *(float *)args[step_input] = (float)count;
     if (key_input >= 0) *(long long *)args[key_input] = count;
     kiln_entry(args, arena);
+    double loss_value = loss_is_double ? *(const double *)args[loss_output] : *(const float *)args[loss_output];
+    if (loss_value - loss_value != 0.0) return -s - 1;
     for (long k = 0; k < n_feedback; k++) {
       int i = feedback[2 * k], o = feedback[2 * k + 1];
       void *t = args[i]; args[i] = args[o]; args[o] = t;
@@ -39,7 +43,7 @@ long kiln_fit(void **args, char *arena, const char **sources, const long *row_by
 private typealias FitFunction = @convention(c) (
     UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?, UnsafePointer<UnsafeRawPointer?>?,
     UnsafePointer<Int>?, UnsafePointer<Int32>?, Int, UnsafePointer<Int64>?, Int, Int, Int64,
-    Int32, Int32, UnsafePointer<Int32>?, Int, Int32, Int,
+    Int32, Int32, UnsafePointer<Int32>?, Int, Int32, Int32, Int,
     (@convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?) -> Int32)?, UnsafeMutableRawPointer?) -> Int
 
 /// The Swift side of a progress callback from C.
@@ -55,11 +59,13 @@ private final class Observer {
 /// Runs `steps` training steps of `compiled` (a `TrainingStep` function compiled with
 /// `epochLoopSource`) in C. `parameters` and `states` are the current values; on return they hold
 /// the updated ones (possibly the other buffers of `spare`, which receives the old ones).
-/// Returns the number of steps done (fewer when `observe` stopped the loop).
+/// Returns the number of steps done (fewer when `observe` stopped the loop) and, when the loop
+/// stopped at a step whose loss was NaN or infinite, that loss; `parameters` then hold the values
+/// that step read.
 func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: HostTensor, labels: HostTensor,
                   permutation: [Int64], batchSize: Int, steps: Int, firstStep: Int, every: Int,
                   parameters: inout [HostTensor], spare: inout [HostTensor],
-                  observe: @escaping (Int, Double) -> Bool) throws -> Int {
+                  observe: @escaping (Int, Double) -> Bool) throws -> (done: Int, nonFiniteLoss: Double?) {
     guard permutation.count >= steps * batchSize, permutation.allSatisfy({ $0 >= 0 && Int($0) < inputs.type.shape[0] }),
           inputs.type.shape[0] == labels.type.shape[0] else {
         throw KilnError("the epoch needs \(steps * batchSize) row indices within the \(inputs.type.shape[0]) rows of the data set")
@@ -98,12 +104,13 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
         return observer.body(done, value) ? 1 : 0
     }
     // kiln_fit comes from the same tier as the entry point it calls, and stays for the whole loop.
-    let done = try compiled.withEntryAndArena { code, arena in
+    let returned = try compiled.withEntryAndArena { code, arena in
         guard let fit = code.symbol("kiln_fit") else { throw KilnError.internal("the compiled step has no kiln_fit loop") }
         let function = unsafeBitCast(fit, to: FitFunction.self)
         return args.withUnsafeMutableBufferPointer { a in
             function(a.baseAddress, arena, sources, rowBytes, gathered, 2, permutation, batchSize, steps, Int64(firstStep),
-                     2, step.usesRandomKey ? 3 : -1, feedback, parameters.count, Int32(outputBase), max(every, 1),
+                     2, step.usesRandomKey ? 3 : -1, feedback, parameters.count, Int32(outputBase),
+                     loss.type.dtype == .f64 ? 1 : 0, max(every, 1),
                      callback, context.toOpaque())
         }
     }
@@ -117,6 +124,6 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
         parameters[i] = n
         spare[i] = o
     }
-    withExtendedLifetime((fixed, loss, inputs, labels)) {}
-    return done
+    withExtendedLifetime((fixed, inputs, labels)) {}
+    return returned < 0 ? (-returned - 1, loss[0].asDouble) : (returned, nil)
 }

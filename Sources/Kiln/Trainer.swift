@@ -15,10 +15,20 @@ public enum ExecutionMode: String, Sendable, CaseIterable {
 
 /// Trains a model with an optimizer. Parameters are updated in place (`Parameter.value`); the
 /// optimizer state lives here.
+///
+/// A step whose loss is NaN or infinite throws a `KilnError` and changes nothing: parameters,
+/// optimizer state and step count keep the values that step read.
 public final class Trainer {
+    /// The largest step count a trainer reaches (or restores): 2^53, the last exact in a Double.
+    public static let maximumStepCount = 1 << 53
+
     public let model: any Module
     public let optimizer: any Optimizer
     public let mode: ExecutionMode
+    /// Whether a NaN or infinite loss is diagnosed: the failing step is run again by the reference
+    /// interpreter, instruction by instruction, and the error names the first instruction that
+    /// produced NaN or infinity and the parameters nearest to it.
+    public let checkNumerics: Bool
     let loss: LossFunction
     /// Optimizer state per parameter (zeros at first), in `parameters` order.
     public private(set) var states: [[HostTensor]] = []
@@ -36,11 +46,12 @@ public final class Trainer {
     private var spare: [HostTensor] = []
 
     /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager;
-    /// `passes` optimize the compiled step.
+    /// `passes` optimize the compiled step; `checkNumerics` diagnoses a non-finite loss.
     public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
-                passes: PassPipeline = .standard()) throws {
+                passes: PassPipeline = .standard(), checkNumerics: Bool = false) throws {
         (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
+        self.checkNumerics = checkNumerics
         model.setTraining(true)
         switch mode {
         case .eager:
@@ -65,6 +76,9 @@ public final class Trainer {
 
     /// Puts back optimizer state and the step count saved earlier (to resume training).
     public func restore(states saved: [[HostTensor]], stepCount count: Int) throws(KilnError) {
+        guard (0...Self.maximumStepCount).contains(count) else {
+            throw KilnError("step count \(count) is out of range 0...\(Self.maximumStepCount)")
+        }
         guard saved.count == states.count, zip(saved, states).allSatisfy({ $0.map(\.type) == $1.map(\.type) }) else {
             throw KilnError("the saved optimizer state does not fit this model and optimizer")
         }
@@ -75,25 +89,43 @@ public final class Trainer {
     /// One update on the batch `(x, y)`; returns the loss before the update.
     @discardableResult
     public func step(_ x: HostTensor, _ y: HostTensor) throws -> Double {
-        stepCount += 1
-        switch mode {
-        case .eager: return try eagerStep(x, y)
-        case .interpreted, .compiled: return try tracedStepRun(x, y)
+        let count = try stepCount(after: 1)
+        let value = switch mode {
+        case .eager: try eagerStep(x, y, count: count)
+        case .interpreted, .compiled: try tracedStepRun(x, y, count: count)
         }
+        stepCount = count
+        return value
+    }
+
+    /// The step count after `steps` more steps, checked against `maximumStepCount`.
+    private func stepCount(after steps: Int) throws(KilnError) -> Int {
+        let (count, overflow) = stepCount.addingReportingOverflow(steps)
+        guard !overflow, count <= Self.maximumStepCount else {
+            throw KilnError("\(steps) more steps after step \(stepCount) exceed the largest step count, \(Self.maximumStepCount)")
+        }
+        return count
     }
 
     /// Trains one epoch: every batch of `loader` in its order for `epoch`. `observe(done, loss)`
     /// is called after every `every` steps (and after the last) with the latest loss; it returns
     /// true to stop early. Compiled trainers run the whole epoch in a C loop that returns to Swift
-    /// only for these calls. Returns the number of steps done.
+    /// only for these calls. Returns the number of steps done. A NaN or infinite loss ends the epoch
+    /// with an error at once (whatever `every` is), without applying that step.
     @discardableResult
     public func trainEpoch(_ loader: DataLoader, epoch: Int, every: Int = 1,
                            observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {
         let order = loader.order(epoch: epoch)
         let steps = loader.dataset.count / loader.batchSize
         let every = max(every, 1)
+        _ = try stepCount(after: steps)
         if let compiledStep {
-            return try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, every, observe)
+            let (done, nonFinite) = try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, every, observe)
+            if let nonFinite {
+                let (x, y) = try loader.batch(done, of: order)
+                throw nonFiniteLossError(nonFinite, step: stepCount + 1, x, y)
+            }
+            return done
         }
         for b in 0..<steps {
             let (x, y) = try loader.batch(b, of: order)
@@ -104,15 +136,15 @@ public final class Trainer {
     }
 
     private func compiledLoop(_ compiled: CompiledTrainingStep, _ data: Dataset, _ order: [Int64], _ batchSize: Int,
-                              _ steps: Int, _ every: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> Int {
+                              _ steps: Int, _ every: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> (Int, Double?) {
         var current = parameters.map(\.value) + states.flatMap { $0 } + buffers.map(\.value)
         if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
-        let done = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: data.inputs, labels: data.labels, permutation: order,
-                                    batchSize: batchSize, steps: steps, firstStep: stepCount + 1, every: every,
-                                    parameters: &current, spare: &spare, observe: observe)
+        let (done, nonFinite) = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: data.inputs, labels: data.labels,
+                                                 permutation: order, batchSize: batchSize, steps: steps, firstStep: stepCount + 1,
+                                                 every: every, parameters: &current, spare: &spare, observe: observe)
         stepCount += done
         store(current[...])
-        return done
+        return (done, nonFinite)
     }
 
     /// Takes the step's fed-back values — new parameters, optimizer state, buffers, in that order.
@@ -125,29 +157,40 @@ public final class Trainer {
         for b in buffers { if let t = next.next() { b.value = t } }
     }
 
-    private func eagerStep(_ x: HostTensor, _ y: HostTensor) throws -> Double {
+    private func eagerStep(_ x: HostTensor, _ y: HostTensor, count: Int) throws -> Double {
         model.zeroGrad()
         let value = try loss(try model(Tensor(x)), Tensor(y))
+        let lossValue = try value.item()
+        guard lossValue.isFinite else { throw nonFiniteLossError(lossValue, step: count, x, y) }
         try value.backward()
         var grads: [Tensor] = []
         for p in parameters { grads.append(Tensor(try p.grad ?? HostTensor(zeros: p.type))) }
         let updated = try optimizer.applyUpdates(parameters: parameters.map { Tensor($0.value) }, grads: grads,
                                                  states: states.map { $0.map(Tensor.init) },
-                                                 step: try Tensor(scalar: Double(stepCount)))
+                                                 step: try Tensor(scalar: Double(count)))
         for (p, new) in zip(parameters, updated.parameters) { try copy(try new.host(), into: p.value) }
         states = try updated.states.map { slots in try slots.map { try $0.host() } }
-        return try value.item()
+        return lossValue
     }
 
     /// Runs the traced step function (interpreted or compiled) once and stores its results.
-    private func tracedStepRun(_ x: HostTensor, _ y: HostTensor) throws -> Double {
+    private func tracedStepRun(_ x: HostTensor, _ y: HostTensor, count: Int) throws -> Double {
         guard let step = tracedStep else { throw KilnError.internal("no traced step") }
-        var inputs = [x, y, try HostTensor(TensorType(.f32, []), doubles: [Double(stepCount)])]
-        if step.usesRandomKey { inputs.append(try HostTensor(TensorType(.i64, []), doubles: [Double(stepCount)])) }
-        inputs += parameters.map(\.value) + states.flatMap { $0 } + buffers.map(\.value)
+        let inputs = try stepInputs(step, x, y, count: count, states: states)
         let outputs = try compiledStep?.compiled.run(inputs) ?? interpret(step.function, inputs: inputs)
+        let value = outputs[0][0].asDouble
+        guard value.isFinite else { throw nonFiniteLossError(value, step: count, x, y) }
         store(outputs.dropFirst())
-        return outputs[0][0].asDouble
+        return value
+    }
+
+    /// The inputs of `step` for update `count` on `(x, y)`: batch, step count, random key, then
+    /// the parameters, `states` (in `step.parameters` order) and the buffers.
+    func stepInputs(_ step: TrainingStep, _ x: HostTensor, _ y: HostTensor, count: Int,
+                    states: [[HostTensor]]) throws(KilnError) -> [HostTensor] {
+        var inputs = [x, y, try HostTensor(TensorType(.f32, []), doubles: [Double(count)])]
+        if step.usesRandomKey { inputs.append(try HostTensor(TensorType(.i64, []), doubles: [Double(count)])) }
+        return inputs + step.parameters.map(\.value) + states.flatMap { $0 } + step.buffers.map(\.value)
     }
 }
 

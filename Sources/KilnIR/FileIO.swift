@@ -84,11 +84,13 @@ public func writeFileAtomically(_ bytes: [UInt8], path: String) throws(KilnError
 }
 
 /// Writes `parts`, one after the other, to a fresh file beside `path`, syncs it and renames it
-/// over `path`, so readers never see a partial file and nothing is copied on the way.
+/// over `path`, so readers never see a partial file and nothing is copied on the way. Temporary
+/// files that killed writers left beside `path` are removed first.
 public func writeFileAtomically(_ parts: [UnsafeRawBufferPointer], path: String) throws(KilnError) {
     func failure(_ action: String) -> KilnError {
         KilnError("cannot write '\(path)': \(action) failed: \(String(cString: strerror(errno)))")
     }
+    removeStaleTemporaries(of: path)
     let temporary = "\(path).tmp-\(getpid())-\(String(UInt64.random(in: .min ... .max), radix: 36))"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
     guard fd >= 0 else { throw failure("creating a temporary file") }
@@ -115,6 +117,22 @@ public func writeFileAtomically(_ parts: [UnsafeRawBufferPointer], path: String)
     guard close(fd) == 0 else { throw failure("closing") }
     guard rename(temporary, path) == 0 else { throw failure("renaming the temporary file") }
     renamed = true
+}
+
+/// Removes the files `path.tmp-PID-*` whose process PID no longer runs: what `writeFileAtomically`
+/// leaves when its process is killed during a write.
+private func removeStaleTemporaries(of path: String) {
+    let slash = path.lastIndex(of: "/")
+    let directory = slash.map { String(path[...$0]) } ?? "./"
+    let prefix = (slash.map { String(path[path.index(after: $0)...]) } ?? path) + ".tmp-"
+    guard let dir = opendir(directory) else { return }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count).prefix { $0 != "-" }),
+              pid > 0, kill(pid, 0) != 0, errno == ESRCH else { continue }
+        unlink(directory + name)
+    }
 }
 
 /// Creates `path` and its missing parents (like `mkdir -p`).

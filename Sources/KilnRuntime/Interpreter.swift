@@ -4,6 +4,13 @@ import KilnIR
 ///
 /// This is the definition of what a Kiln program means; compiled code is tested against it.
 public func interpret(_ f: Function, inputs: [HostTensor]) throws(KilnError) -> [HostTensor] {
+    try interpret(f, inputs: inputs) { _, _ in false } ?? []
+}
+
+/// Runs `f` like `interpret(_:inputs:)`, calling `stop(i, results)` after body instruction `i`
+/// with its results; returns nil as soon as `stop` returns true, the results otherwise.
+func interpret(_ f: Function, inputs: [HostTensor],
+               stoppingAfter stop: (Int, [HostTensor]) -> Bool) throws(KilnError) -> [HostTensor]? {
     guard inputs.count == f.params.count else {
         throw KilnError("@\(f.name) takes \(f.params.count) inputs, got \(inputs.count)")
     }
@@ -14,7 +21,7 @@ public func interpret(_ f: Function, inputs: [HostTensor]) throws(KilnError) -> 
         }
         env[p.id] = input
     }
-    for inst in f.body {
+    for (i, inst) in f.body.enumerated() {
         var operands: [HostTensor] = []
         for v in inst.operands {
             guard let t = env[v.id] else { throw KilnError("value %\(f.name(of: v)) is used before it is defined; run the verifier", at: inst.location) }
@@ -27,6 +34,7 @@ public func interpret(_ f: Function, inputs: [HostTensor]) throws(KilnError) -> 
             throw error.rephrased({ $0 }, at: inst.location)
         }
         for (v, t) in zip(inst.results, results) { env[v.id] = t }
+        if stop(i, results) { return nil }
     }
     var outputs: [HostTensor] = []
     for v in f.results {

@@ -12,10 +12,10 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "Workloads to run (default: all of \(Workload.all.map(\.name).joined(separator: ", "))).")
     var workloads: [String] = []
 
-    @Option(help: "Compiled steps timed per workload.")
+    @Option(parsing: .unconditional, help: "Compiled steps timed per workload.")
     var steps = 50
 
-    @Option(help: "Eager steps timed per workload.")
+    @Option(parsing: .unconditional, help: "Eager steps timed per workload.")
     var eagerSteps = 10
 
     @Option(help: ArgumentHelp("Passes for the compiled step: a comma-separated list, 'default' or 'none'.", valueName: "list"))
@@ -29,7 +29,8 @@ struct BenchCommand: ParsableCommand {
         if let unknown = workloads.first(where: { !known.contains($0) }) {
             throw ValidationError("unknown workload '\(unknown)'; choose from \(Workload.all.map(\.name).joined(separator: ", "))")
         }
-        if steps < 2 || eagerSteps < 1 { throw ValidationError("--steps must be at least 2 and --eager-steps at least 1") }
+        if steps < 2 { throw ValidationError("--steps must be at least 2, got \(steps)") }
+        if eagerSteps < 1 { throw ValidationError("--eager-steps must be at least 1, got \(eagerSteps)") }
     }
 
     func run() throws {

@@ -60,8 +60,9 @@ private func reportCommandLineError(_ error: any Error) -> ExitStatus {
     return .userError
 }
 
-/// Writes `text` and a newline to stderr, unbuffered.
+/// Writes `text` and a newline to stderr, unbuffered, with control characters escaped.
 func writeToStandardError(_ text: String) {
+    let text = escapingControlCharacters(text)
     var bytes = Array((text.hasSuffix("\n") ? text : text + "\n").utf8)[...]
     while !bytes.isEmpty {
         let n = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
@@ -69,4 +70,18 @@ func writeToStandardError(_ text: String) {
         guard n > 0 else { return }
         bytes = bytes.dropFirst(n)
     }
+}
+
+/// `text` with every control character but newline and tab written as `\u{1B}`: error messages
+/// echo file names, values and IR text, and none of it may drive the terminal.
+func escapingControlCharacters(_ text: String) -> String {
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        if scalar.properties.generalCategory == .control && scalar != "\n" && scalar != "\t" {
+            out += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars
+        } else {
+            out.append(scalar)
+        }
+    }
+    return String(out)
 }

@@ -5,6 +5,8 @@ import KilnPasses
 /// A function read from a `.kir` file, optimized, with how long each stage took.
 struct LoadedFunction {
     var function: Function
+    /// The function as written, before the passes.
+    var written: Function
     /// (stage, milliseconds) in order: parse, verify, passes.
     var timings: [(String, Double)]
 }
@@ -34,10 +36,11 @@ struct FunctionOptions: ParsableArguments {
         lap("parse")
         try verify(module)
         lap("verify")
-        var f = try select(in: module)
+        let written = try select(in: module)
+        var f = written
         _ = try PassPipeline(parsing: passes).run(on: &f)
         lap("passes")
-        return LoadedFunction(function: f, timings: timings)
+        return LoadedFunction(function: f, written: written, timings: timings)
     }
 
     private func select(in module: IRModule) throws(KilnError) -> Function {

@@ -11,6 +11,8 @@ struct ProgressBar {
     private let interactive = isatty(STDOUT_FILENO) != 0
     private let start = monotonicSeconds()
     private var lastDraw = -Double.infinity
+    /// Whether the terminal's cursor is still at the end of a drawn, unfinished line.
+    private var lineOpen = false
 
     init(label: String, total: Int) {
         self.label = label
@@ -32,10 +34,19 @@ struct ProgressBar {
         let line = "\(label) [\(bar)] \(done)/\(total) loss \(format(loss, 4)) \(format(rate, 1)) steps/s ETA \(clock(eta))"
         if interactive {
             print("\r\u{1B}[2K" + line, terminator: finished ? "\n" : "")
+            lineOpen = !finished
         } else {
             print(line)
         }
         fflush(nil)
+    }
+
+    /// Ends a line left unfinished on a terminal, so that an error starts on its own line.
+    mutating func interrupt() {
+        guard lineOpen else { return }
+        print("")
+        fflush(nil)
+        lineOpen = false
     }
 }
 

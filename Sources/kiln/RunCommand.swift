@@ -41,6 +41,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "The JIT tier: libtcc only (baseline), gcc -O3 before running (optimizing), or gcc in the background (adaptive).")
     var tier: JITTier = .baseline
 
+    @Flag(help: "First run the function as written (before the passes) in the reference interpreter, instruction by instruction, and fail naming the first instruction whose result holds NaN or infinity.")
+    var checkNumerics = false
+
     @Flag(help: "Print the time of each stage (parse, verify, passes, codegen, tcc compile, gcc compile, run) and the arena's peak bytes.")
     var timings = false
 
@@ -53,6 +56,13 @@ struct RunCommand: ParsableCommand {
         let f = loaded.function
         let arguments = try bindInputs(of: f, specs: inputs, random: randomInputs ? seed : nil)
         let clock = ContinuousClock()
+        if checkNumerics {
+            let start = clock.now
+            if case .failure(let found) = try interpretCheckingNumerics(loaded.written, inputs: arguments) {
+                throw KilnError("--check-numerics: \(found)", at: found.location)
+            }
+            loaded.timings.append(("check numerics", (clock.now - start).milliseconds))
+        }
         let results: [HostTensor]
         var arenaBytes: Int?
         switch backend {

@@ -17,38 +17,45 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The model: mlp (784-256-128-10) or cnn (two conv blocks and two linear layers).")
     var model: ModelName = .mlp
 
-    @Option(help: "Epochs (default: 8 for mlp, 4 for cnn).")
+    // Numeric values are taken as given, negative ones too (`--lr -1`), and then checked by `validate`.
+    @Option(parsing: .unconditional, help: "Epochs, 1...\(Self.maximumEpochs) (default: 8 for mlp, 4 for cnn).")
     var epochs: Int?
 
-    @Option(help: "Examples per training step.")
+    @Option(parsing: .unconditional, help: "Examples per training step.")
     var batchSize = 64
 
     @Option(help: "The optimizer.")
     var optimizer: OptimizerName = .adam
 
-    @Option(help: "The initial learning rate (default: 0.001 for adam, adamw and rmsprop; 0.01 for adagrad; 0.05 otherwise).")
+    @Option(parsing: .unconditional, help: "The initial learning rate (default: 0.001 for adam, adamw and rmsprop; 0.01 for adagrad; 0.05 otherwise).")
     var lr: Double?
 
     @Option(help: "The learning-rate schedule over the whole run (decaying to a tenth of --lr).")
     var schedule: ScheduleName = .cosine
 
-    @Option(help: "Weight decay (L2; decoupled for adamw).")
+    @Option(parsing: .unconditional, help: "Weight decay (L2; decoupled for adamw).")
     var weightDecay = 0.0
 
-    @Option(help: "Clip gradients to this global L2 norm.")
+    @Option(parsing: .unconditional, help: "Clip gradients to this global L2 norm.")
     var clipNorm: Double?
 
-    @Option(help: "The seed of initialization and shuffling.")
+    @Option(parsing: .unconditional, help: "The seed of initialization and shuffling.")
     var seed: UInt64 = 0
 
     @Flag(help: "Run eagerly, op by op (the baseline compiled mode is measured against).")
     var eager = false
 
-    @Option(help: ArgumentHelp("Write a checkpoint (safetensors) here after every epoch, atomically.", valueName: "path"))
+    @Option(help: ArgumentHelp("Write a checkpoint (safetensors) here after every epoch, atomically (checked before training).", valueName: "path"))
     var checkpoint: String?
 
     @Option(help: ArgumentHelp("Resume from a checkpoint written by --checkpoint.", valueName: "path"))
     var resume: String?
+
+    @Flag(help: "Resume even from a checkpoint holding NaN or infinity.")
+    var allowNonFinite = false
+
+    @Flag(help: "When the loss becomes NaN or infinite, run the failing step again in the reference interpreter and name the first instruction that produced NaN or infinity.")
+    var checkNumerics = false
 
     @Option(help: ArgumentHelp("Write the forward, gradient, step and optimized IR and the generated C here.", valueName: "dir"))
     var dumpIR: String?
@@ -56,20 +63,35 @@ struct TrainCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Where the Fashion-MNIST files are.", valueName: "dir"))
     var data = FashionMNIST.defaultDirectory
 
-    @Option(help: "Stop when the test loss has not improved for this many epochs.")
+    @Option(parsing: .unconditional, help: "Stop when the test loss has not improved for this many epochs.")
     var patience: Int?
 
-    @Option(help: "Train on only the first N training examples (a quick run).")
+    @Option(parsing: .unconditional, help: "Train on only the first N training examples (a quick run).")
     var limit: Int?
 
+    /// The most epochs a run may ask for.
+    static let maximumEpochs = 1_000_000
+
     func validate() throws {
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if let lr, !(lr > 0) { throw ValidationError("--lr must be positive") }
-        if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size") }
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if let epochs, !(1...Self.maximumEpochs).contains(epochs) {
+            throw ValidationError("--epochs must be in 1...\(Self.maximumEpochs), got \(epochs)")
+        }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be positive and finite, got \(lr)") }
+        if !(weightDecay >= 0 && weightDecay.isFinite) {
+            throw ValidationError("--weight-decay must be zero or positive and finite, got \(weightDecay)")
+        }
+        if let clipNorm, !(clipNorm > 0 && clipNorm.isFinite) {
+            throw ValidationError("--clip-norm must be positive and finite, got \(clipNorm)")
+        }
+        if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
+        if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size (\(batchSize)), got \(limit)") }
     }
 
     func run() throws {
+        if let checkpoint {
+            do { try checkCheckpointPath(checkpoint) } catch { throw error.rephrased { "--checkpoint: \($0)" } }
+        }
         manualSeed(seed)
         let layout: FashionMNIST.Layout = model == .cnn ? .channels : .flat
         let fashion = try FashionMNIST.load(directory: data, layout: layout)
@@ -89,7 +111,8 @@ struct TrainCommand: ParsableCommand {
 
         let start = monotonicSeconds()
         let trainer = try Trainer(model: network, loss: loss, optimizer: makeOptimizer(totalSteps: totalSteps),
-                                  inputType: loader.inputType, labelType: loader.labelType, mode: eager ? .eager : .compiled)
+                                  inputType: loader.inputType, labelType: loader.labelType, mode: eager ? .eager : .compiled,
+                                  checkNumerics: checkNumerics)
         if let compiled = trainer.compiledStep {
             print("compiled the training step in \(format((monotonicSeconds() - start) * 1000, 1)) ms: trace + grad " +
                   "\(format(compiled.traceSeconds * 1000, 1)) ms, passes \(format(compiled.passSeconds * 1000, 1)) ms, " +
@@ -104,8 +127,16 @@ struct TrainCommand: ParsableCommand {
         }
         var firstEpoch = 0
         if let resume {
-            let metadata = try trainer.loadCheckpoint(from: resume)
-            firstEpoch = Int(metadata["epoch"] ?? "") ?? trainer.stepCount / max(loader.batchCount, 1)
+            let metadata = try trainer.loadCheckpoint(from: resume, expecting: ["model": model.rawValue], allowNonFinite: allowNonFinite)
+            firstEpoch = try epochsDone(metadata, checkpoint: resume, steps: trainer.stepCount, stepsPerEpoch: loader.batchCount)
+            if firstEpoch > epochCount {
+                throw KilnError("checkpoint '\(resume)' has done \(firstEpoch) epochs, more than --epochs \(epochCount); " +
+                                "ask for more epochs to train further")
+            }
+            if firstEpoch == epochCount {
+                print("checkpoint \(resume) has done all \(epochCount) epochs: nothing to do (ask for more with --epochs)")
+                return
+            }
             print("resumed from \(resume) at epoch \(firstEpoch + 1), step \(trainer.stepCount)")
         }
         let evaluator = Evaluator(model: network, loss: loss, mode: eager ? .eager : .compiled)
@@ -114,10 +145,15 @@ struct TrainCommand: ParsableCommand {
         for epoch in firstEpoch..<epochCount {
             var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: trainSet.count / batchSize)
             var running = 0.0
-            try trainer.trainEpoch(loader, epoch: epoch) { done, value in
-                running = done == 1 ? value : 0.98 * running + 0.02 * value
-                bar.update(done: done, loss: running)
-                return false
+            do {
+                try trainer.trainEpoch(loader, epoch: epoch) { done, value in
+                    running = done == 1 ? value : 0.98 * running + 0.02 * value
+                    bar.update(done: done, loss: running)
+                    return false
+                }
+            } catch {
+                bar.interrupt()
+                throw error
             }
             let result = try evaluator.evaluate(testLoader)
             print("epoch \(epoch + 1): test loss \(format(result.loss, 4)), test accuracy \(format(100 * (result.accuracy ?? 0), 2))%, " +
@@ -132,6 +168,15 @@ struct TrainCommand: ParsableCommand {
             }
         }
         print("done in \(clock(monotonicSeconds() - start)) (training \(clock(monotonicSeconds() - trainingStart)))")
+    }
+
+    /// The epochs a resumed checkpoint has done: its `epoch` metadata, else its steps in whole epochs.
+    private func epochsDone(_ metadata: [String: String], checkpoint: String, steps: Int, stepsPerEpoch: Int) throws(KilnError) -> Int {
+        guard let text = metadata["epoch"] else { return steps / max(stepsPerEpoch, 1) }
+        guard let epoch = Int(text), (0...Self.maximumEpochs).contains(epoch) else {
+            throw KilnError("checkpoint '\(checkpoint)' has epoch \"\(text)\" in its metadata; an epoch count is a whole number in 0...\(Self.maximumEpochs)")
+        }
+        return epoch
     }
 
     private func makeOptimizer(totalSteps: Int) -> any Optimizer {

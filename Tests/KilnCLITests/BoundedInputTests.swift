@@ -14,8 +14,10 @@ private struct BoundedOutcome {
     let peakResidentBytes: Int
 }
 
-/// Runs `kiln` with `arguments` (spawned and reaped with `wait4`, whose usage record holds the
-/// child's own peak RSS); a run that outlives `seconds` is killed and has no status.
+/// Runs `kiln` with `arguments`, polling its peak RSS (`VmHWM`) until it exits; a run that
+/// outlives `seconds` is killed and has no status. (Not `wait4`'s `ru_maxrss`: posix_spawn runs
+/// the child in this process's memory until `exec`, so that figure is at least this test
+/// process's own peak, which depends on whatever other tests ran before.)
 private func kilnUnderDeadline(_ w: Workspace, _ arguments: [String], seconds: Double) throws -> BoundedOutcome {
     let errPath = w.path(".bounded-stderr")
     var actions = posix_spawn_file_actions_t()
@@ -29,22 +31,31 @@ private func kilnUnderDeadline(_ w: Workspace, _ arguments: [String], seconds: D
     let spawned = posix_spawn(&pid, kilnBinary.path, &actions, nil, argv + [nil], environ)
     guard spawned == 0 else { throw KilnError("posix_spawn failed: \(String(cString: strerror(spawned)))") }
     var rawStatus: Int32 = 0
-    var usage = rusage()
     let deadline = Date().addingTimeInterval(seconds)
     var killed = false
-    while wait4(pid, &rawStatus, WNOHANG, &usage) == 0 {
+    var peak = 0
+    while waitpid(pid, &rawStatus, WNOHANG) == 0 {
+        peak = max(peak, residentHighWaterMark(pid))
         if Date() > deadline {
             kill(pid, SIGKILL)
             killed = true
-            _ = wait4(pid, &rawStatus, 0, &usage)
+            _ = waitpid(pid, &rawStatus, 0)
             break
         }
-        usleep(10_000)
+        usleep(2_000)
     }
     let exited = rawStatus & 0x7F == 0
     return BoundedOutcome(status: !killed && exited ? (rawStatus >> 8) & 0xFF : nil,
                           stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "",
-                          peakResidentBytes: usage.ru_maxrss * 1024)
+                          peakResidentBytes: peak)
+}
+
+/// The peak resident bytes of running process `pid` (`VmHWM` in /proc/PID/status), 0 once it exited.
+private func residentHighWaterMark(_ pid: pid_t) -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+          let kilobytes = Int(line.dropFirst(6).filter(\.isNumber)) else { return 0 }
+    return kilobytes * 1024
 }
 
 /// A `.npy` file's bytes: a format 1.0 header declaring `header`, then `data`.

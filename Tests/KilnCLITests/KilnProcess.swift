@@ -37,6 +37,18 @@ final class Workspace {
 
     func kiln(_ arguments: String...) throws -> Outcome { try kiln(arguments) }
 
+    /// Starts `kiln` with `arguments` in this directory, its output discarded, and returns at once.
+    func startKiln(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = kilnBinary
+        process.arguments = arguments
+        process.currentDirectoryURL = url
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     /// Runs `kiln` with `arguments` in this directory.
     func kiln(_ arguments: [String]) throws -> Outcome {
         let process = Process()

@@ -44,7 +44,8 @@ struct TrainCommandTests {
                                      "--checkpoint", w.path("mlp.safetensors")])
         #expect(mismatched.status == 0)
         let wrongModel = try w.kiln(["train", "--model", "cnn", "--data", Self.fixture, "--batch-size", "2", "--resume", w.path("mlp.safetensors")])
-        #expect(wrongModel.status == 1 && wrongModel.stderr.contains("does not fit"), "\(wrongModel.stderr)")
+        #expect(wrongModel.status == 1 && wrongModel.stderr.contains(#"has model = "mlp" in its metadata, but this run has model = "cnn""#),
+                "\(wrongModel.stderr)")
         for flags in [["--batch-size", "0"], ["--epochs", "0"], ["--lr", "-1"], ["--model", "rnn"], ["--optimizer", "lbfgs"]] {
             let bad = try w.kiln(["train"] + flags)
             #expect(bad.status == 1, "\(flags)")

@@ -171,6 +171,70 @@ struct CheckpointTests {
         }
         #expect(caughtKilnError { try loadCheckpoint(path: "/nonexistent/x.safetensors") }?.message.contains("cannot open '/nonexistent/x.safetensors'") == true)
     }
+
+    @Test("files on disk give the same errors, reading no more than the header describes")
+    func malformedFilesOnDisk() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/f.safetensors"
+        for (name, file, problem) in Self.malformed {
+            try Data(file).write(to: URL(fileURLWithPath: path))
+            let error = caughtKilnError { try loadCheckpoint(path: path) }
+            #expect(error?.message.hasPrefix(path + ": ") == true, "\(name): \(String(describing: error))")
+            #expect(error?.message.contains(problem) == true, "\(name): \(String(describing: error))")
+        }
+        // An endless device: 8 zero bytes say the header is empty, and nothing more is read.
+        let start = Date()
+        let zero = caughtKilnError { try loadCheckpoint(path: "/dev/zero") }
+        #expect(zero?.message == "/dev/zero: malformed JSON header: unexpected end of JSON at byte 0")
+        #expect(Date().timeIntervalSince(start) < 5)
+    }
+
+    /// The temporary files of writes whose process was killed: the process ran and is gone.
+    @Test("a write removes temporary files that killed writers left, and keeps live writers' ones")
+    func staleTemporaryFiles() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/ck.safetensors"
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/bin/sleep")
+        child.arguments = ["60"]
+        try child.run()
+        let live = "ck.safetensors.tmp-\(child.processIdentifier)-live"
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: directory + "/" + live))
+        var stale: [String] = []
+        for k in 0..<3 {
+            let writer = Process()
+            writer.executableURL = URL(fileURLWithPath: "/bin/sleep")
+            writer.arguments = ["60"]
+            try writer.run()
+            stale.append("ck.safetensors.tmp-\(writer.processIdentifier)-\(k)")
+            try Data(count: 2_000_000).write(to: URL(fileURLWithPath: directory + "/" + stale[k]))
+            kill(writer.processIdentifier, SIGKILL)
+            writer.waitUntilExit()
+        }
+        let unrelated = ["other.safetensors.tmp-1-x", "ck.safetensors.tmp-notapid-x"]
+        for name in unrelated { try Data().write(to: URL(fileURLWithPath: directory + "/" + name)) }
+        try saveCheckpoint([("a", try sampleTensor(.f32, [3]))], path: path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == (["ck.safetensors", live] + unrelated).sorted())
+        kill(child.processIdentifier, SIGKILL)
+        child.waitUntilExit()
+        try saveCheckpoint([("a", try sampleTensor(.f32, [3]))], path: path)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == (["ck.safetensors"] + unrelated).sorted())
+        #expect(holdsSamples(try loadCheckpoint(path: path).tensors["a"], TensorType(.f32, [3])))
+    }
+
+    @Test("checkpoint paths are checked before any training")
+    func checkpointPaths() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try checkCheckpointPath(directory + "/ck.safetensors")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+        let missing = caughtKilnError { try checkCheckpointPath(directory + "/no/ck.safetensors") }
+        #expect(missing?.message == "cannot write checkpoint '\(directory)/no/ck.safetensors': No such file or directory; create its directory or choose another path")
+        let isDirectory = caughtKilnError { try checkCheckpointPath(directory) }
+        #expect(isDirectory?.message.hasPrefix("cannot write checkpoint '\(directory)': it is a directory") == true)
+    }
 }
 
 @Suite("JSON")

@@ -3,19 +3,20 @@ import KilnRuntime
 
 extension Module {
     /// Saves every parameter, named by its `namedParameters` path (e.g. `layers.0.weight`), to a
-    /// safetensors file at `path`, atomically.
-    public func save(to path: String, metadata: [String: String] = [:]) throws(KilnError) {
-        try saveCheckpoint(namedParameters.map { ($0.0, $0.1.value) }, metadata: metadata, path: path)
+    /// safetensors file at `path`, atomically; NaN or infinity is an error unless `allowNonFinite`.
+    public func save(to path: String, metadata: [String: String] = [:], allowNonFinite: Bool = false) throws(KilnError) {
+        try saveCheckpoint(namedParameters.map { ($0.0, $0.1.value) }, metadata: metadata, path: path, allowNonFinite: allowNonFinite)
     }
 
     /// Loads the parameters saved by `save(to:)` (or any safetensors file with the same names,
     /// dtypes and shapes) into this module's parameter storage, and returns the file's metadata.
     ///
     /// Every parameter must be in the file with its dtype and shape, and the file must hold no
-    /// other tensor; otherwise the error lists every mismatch and no parameter is modified.
+    /// other tensor nor (unless `allowNonFinite`) NaN or infinity; otherwise the error lists every
+    /// mismatch and no parameter is modified.
     @discardableResult
-    public func load(from path: String) throws(KilnError) -> [String: String] {
-        let (tensors, metadata) = try loadCheckpoint(path: path)
+    public func load(from path: String, allowNonFinite: Bool = false) throws(KilnError) -> [String: String] {
+        let (tensors, metadata) = try loadCheckpoint(path: path, allowNonFinite: allowNonFinite)
         try assign(tensors, source: "checkpoint '\(path)'")
         return metadata
     }

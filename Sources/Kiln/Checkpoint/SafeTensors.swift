@@ -53,33 +53,79 @@ public func encodeSafetensors(_ tensors: [(String, HostTensor)], metadata: [Stri
 /// Decodes a safetensors file's bytes (dtypes F32, F64, I32, I64, BOOL); the tensors come in the
 /// order of their data. A malformed file is a `KilnError` naming `source` and the problem.
 public func decodeSafetensors(_ bytes: [UInt8], source: String) throws(KilnError) -> (tensors: [(String, HostTensor)], metadata: [String: String]) {
-    func fail(_ problem: String) -> KilnError { KilnError("\(source): \(problem)") }
-    guard bytes.count >= 8 else { throw fail("truncated safetensors file: \(bytes.count) bytes, the header length alone needs 8") }
-    let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[$1]) << (8 * UInt64($1)) }
+    let dataStart = 8 + (try safetensorsHeaderLength(bytes.prefix(8), fileSize: bytes.count, source: source))
+    let layout = try parseSafetensorsHeader(bytes[8..<dataStart], dataLength: bytes.count - dataStart, source: source)
+    return (try layout.tensors(from: bytes[dataStart...]), layout.metadata)
+}
+
+/// What a safetensors header says: the metadata, and each tensor's type and byte range within
+/// the data, in data order, covering `dataLength` bytes exactly.
+struct SafetensorsLayout {
+    var metadata: [String: String]
+    var entries: [(name: String, type: TensorType, range: Range<Int>)]
+    var dataLength: Int
+
+    /// The tensors, copied out of `data` (the bytes after the header).
+    func tensors(from data: ArraySlice<UInt8>) throws(KilnError) -> [(String, HostTensor)] {
+        var tensors: [(String, HostTensor)] = []
+        for entry in entries {
+            let t = try HostTensor(zeros: entry.type)
+            data.withUnsafeBytes { raw in
+                let start = entry.range.lowerBound
+                if entry.type.dtype == .bool {
+                    let out = t.pointer(Bool.self)
+                    for i in 0..<entry.type.count { out[i] = raw[start + i] != 0 }
+                } else if let base = raw.baseAddress {
+                    t.data.copyMemory(from: base + start, byteCount: entry.type.byteCount)
+                }
+            }
+            tensors.append((entry.name, t))
+        }
+        return tensors
+    }
+}
+
+/// The header length in the first 8 bytes of a safetensors file of `fileSize` bytes (nil when the
+/// size is not known in advance), checked against the limit and the file size.
+func safetensorsHeaderLength(_ prefix: ArraySlice<UInt8>, fileSize: Int?, source: String) throws(KilnError) -> Int {
+    guard prefix.count >= 8 else {
+        throw KilnError("\(source): truncated safetensors file: \(prefix.count) bytes, the header length alone needs 8")
+    }
+    let headerLength = prefix.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
     guard headerLength <= UInt64(maxHeaderBytes) else {
-        throw fail("header length \(headerLength) exceeds the limit of \(maxHeaderBytes) bytes; this is not a safetensors file or it is corrupt")
+        throw KilnError("\(source): header length \(headerLength) exceeds the limit of \(maxHeaderBytes) bytes; this is not a safetensors file or it is corrupt")
     }
-    let dataStart = 8 + Int(headerLength)
-    guard dataStart <= bytes.count else {
-        throw fail("truncated safetensors file: the header claims \(headerLength) bytes but only \(bytes.count - 8) follow")
+    if let fileSize, 8 + Int(headerLength) > fileSize {
+        throw truncatedHeader(Int(headerLength), available: fileSize - 8, source: source)
     }
+    return Int(headerLength)
+}
+
+/// The error for a header of `length` bytes of which only `available` are there.
+func truncatedHeader(_ length: Int, available: Int, source: String) -> KilnError {
+    KilnError("\(source): truncated safetensors file: the header claims \(length) bytes but only \(available) follow")
+}
+
+/// Parses the JSON header of a safetensors file whose data is `dataLength` bytes long (nil when
+/// not known in advance: then the tensors' ranges define it).
+func parseSafetensorsHeader(_ bytes: ArraySlice<UInt8>, dataLength: Int?, source: String) throws(KilnError) -> SafetensorsLayout {
+    func fail(_ problem: String) -> KilnError { KilnError("\(source): \(problem)") }
     let header: JSON
     do {
-        header = try JSON.parse(bytes[8..<dataStart])
+        header = try JSON.parse(bytes)
     } catch {
         throw fail("malformed JSON header: \(error.message)")
     }
     guard case .object(let entries) = header else { throw fail("the header is not a JSON object") }
     var metadata: [String: String] = [:]
     var layout: [(name: String, type: TensorType, range: Range<Int>)] = []
-    let dataLength = bytes.count - dataStart
     for (name, value) in entries {
         do throws(KilnError) {
             if name == metadataKey {
                 metadata = try parseMetadata(value)
             } else {
                 let (type, range) = try parseTensorInfo(value)
-                guard range.upperBound <= dataLength else {
+                if let dataLength, range.upperBound > dataLength {
                     throw KilnError("data_offsets [\(range.lowerBound), \(range.upperBound)] go past the \(dataLength) bytes of data (truncated file?)")
                 }
                 layout.append((name, type, range))
@@ -99,22 +145,8 @@ public func decodeSafetensors(_ bytes: [UInt8], source: String) throws(KilnError
         }
         (covered, previous) = (entry.range.upperBound, entry.name)
     }
-    guard covered == dataLength else { throw fail("bytes \(covered)..<\(dataLength) of the data belong to no tensor") }
-    var tensors: [(String, HostTensor)] = []
-    for entry in layout {
-        let t = try HostTensor(zeros: entry.type)
-        let start = dataStart + entry.range.lowerBound
-        bytes.withUnsafeBytes { raw in
-            if entry.type.dtype == .bool {
-                let out = t.pointer(Bool.self)
-                for i in 0..<entry.type.count { out[i] = raw[start + i] != 0 }
-            } else if let base = raw.baseAddress {
-                t.data.copyMemory(from: base + start, byteCount: entry.type.byteCount)
-            }
-        }
-        tensors.append((entry.name, t))
-    }
-    return (tensors, metadata)
+    if let dataLength, covered != dataLength { throw fail("bytes \(covered)..<\(dataLength) of the data belong to no tensor") }
+    return SafetensorsLayout(metadata: metadata, entries: layout, dataLength: covered)
 }
 
 private func parseMetadata(_ value: JSON) throws(KilnError) -> [String: String] {
@@ -165,16 +197,4 @@ private func integers(_ value: JSON, _ field: String) throws(KilnError) -> [Int]
         out.append(i)
     }
     return out
-}
-
-/// Writes `tensors` and `metadata` to `path` as safetensors, atomically (a temporary file beside
-/// it is synced and renamed over it: readers see the old file or the whole new one).
-public func saveCheckpoint(_ tensors: [(String, HostTensor)], metadata: [String: String] = [:], path: String) throws(KilnError) {
-    try writeFileAtomically(encodeSafetensors(tensors, metadata: metadata), path: path)
-}
-
-/// Reads the safetensors file at `path` (see `decodeSafetensors`).
-public func loadCheckpoint(path: String) throws(KilnError) -> (tensors: [String: HostTensor], metadata: [String: String]) {
-    let (tensors, metadata) = try decodeSafetensors(readFileBytes(path), source: path)
-    return (Dictionary(tensors, uniquingKeysWith: { first, _ in first }), metadata)
 }

@@ -6,8 +6,9 @@ import KilnRuntime
 // resumes exactly where it stopped.
 
 extension Trainer {
-    /// Saves parameters, optimizer state and step count to `path`, atomically.
-    public func saveCheckpoint(to path: String, metadata: [String: String] = [:]) throws(KilnError) {
+    /// Saves parameters, optimizer state and step count to `path`, atomically; NaN or infinity in
+    /// any of them is an error (and nothing is written) unless `allowNonFinite`.
+    public func saveCheckpoint(to path: String, metadata: [String: String] = [:], allowNonFinite: Bool = false) throws(KilnError) {
         var tensors: [(String, HostTensor)] = []
         let names = Dictionary(model.namedParameters.map { (ObjectIdentifier($0.1), $0.0) }, uniquingKeysWith: { a, _ in a })
         for (name, p) in model.namedParameters { tensors.append(("model." + name, p.value)) }
@@ -17,16 +18,26 @@ extension Trainer {
         }
         var meta = metadata
         meta["step"] = String(stepCount)
-        try Kiln.saveCheckpoint(tensors, metadata: meta, path: path)
+        try Kiln.saveCheckpoint(tensors, metadata: meta, path: path, allowNonFinite: allowNonFinite)
     }
 
     /// Loads what `saveCheckpoint(to:)` wrote: parameters, optimizer state and step count. Returns
-    /// the metadata. On any mismatch nothing is changed and the error lists the problems.
+    /// the metadata. Each key of `expecting` the metadata has must have that value (e.g. the
+    /// model's name); NaN or infinity is an error unless `allowNonFinite`. On any mismatch nothing
+    /// is changed and the error lists the problems.
     @discardableResult
-    public func loadCheckpoint(from path: String) throws(KilnError) -> [String: String] {
-        let (tensors, metadata) = try Kiln.loadCheckpoint(path: path)
-        guard let step = metadata["step"].flatMap({ Int($0) }), step >= 0 else {
+    public func loadCheckpoint(from path: String, expecting: [String: String] = [:], allowNonFinite: Bool = false) throws(KilnError) -> [String: String] {
+        let (tensors, metadata) = try Kiln.loadCheckpoint(path: path, allowNonFinite: allowNonFinite)
+        for (key, value) in expecting.sorted(by: { $0.key < $1.key }) {
+            if let saved = metadata[key], saved != value {
+                throw KilnError("checkpoint '\(path)' has \(key) = \"\(saved)\" in its metadata, but this run has \(key) = \"\(value)\"; resume it with \(key) \(saved), or from another checkpoint")
+            }
+        }
+        guard let text = metadata["step"] else {
             throw KilnError("checkpoint '\(path)' has no training step count; it was not written by a Trainer (load it with Module.load)")
+        }
+        guard let step = Int(text), (0...Self.maximumStepCount).contains(step) else {
+            throw KilnError("checkpoint '\(path)' has step \"\(text)\" in its metadata; a step count is a whole number in 0...\(Self.maximumStepCount)")
         }
         var modelTensors: [String: HostTensor] = [:]
         for (name, t) in tensors where name.hasPrefix("model.") { modelTensors[String(name.dropFirst(6))] = t }
