@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "KilnAutodiff", dependencies: ["KilnIR"]),
         .target(name: "KilnPasses", dependencies: ["KilnIR", "KilnRuntime"]),
-        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnJIT", "CZlib"]),
+        .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "CZlib"]),
         .target(name: "KilnBench", dependencies: ["Kiln", "KilnIR", "KilnRuntime", "KilnPasses"], path: "Benchmarks/KilnBench"),
         .executableTarget(name: "kiln", dependencies: [
             "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "Kiln", "KilnBench",

@@ -1,3 +1,4 @@
+import KilnCodegen
 import KilnIR
 import KilnJIT
 import KilnPasses
@@ -33,7 +34,8 @@ public struct CompiledTrainingStep {
         _ = try passes.run(on: &f)
         optimized = f
         let passed = clock.now
-        compiled = try JITCompiler.shared.compile(f, tier: trainingTier, appending: epochLoopSource, extraSymbols: ["memcpy"])
+        compiled = try JITCompiler.shared.compile(f, tier: trainingTier, appending: EpochLoopUnit.source,
+                                                  extraSymbols: EpochLoopUnit.externalSymbols)
         let end = clock.now
         traceSeconds = (traced - start).seconds
         passSeconds = (passed - traced).seconds

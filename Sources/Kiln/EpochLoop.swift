@@ -1,44 +1,8 @@
+import KilnCodegen
 import KilnIR
 import KilnJIT
 import KilnRuntime
 
-// A training loop in C around the compiled step: many steps without returning to Swift. Each step
-// copies its batch rows (picked through a permutation) into the batch inputs, sets the step count
-// (and the random key), calls the step, then swaps every updated-parameter output with its input,
-// so the next step reads the new values (double buffering, no copies). Every `every` steps it
-// calls back to Swift with the loss; a nonzero answer stops the loop. A NaN or infinite loss stops
-// it at once, before that step's swap, so the inputs still hold the values the step read; the
-// loop then returns -(steps done before it) - 1.
-let epochLoopSource = """
-void *memcpy(void *, const void *, unsigned long);
-typedef int (*kiln_observer)(void *, long, const void *);
-long kiln_fit(void **args, char *arena, const char **sources, const long *row_bytes, const int *gathered,
-              long n_gathered, const long long *perm, long batch, long steps, long long first_step,
-              int step_input, int key_input, const int *feedback, long n_feedback, int loss_output,
-              int loss_is_double, long every, kiln_observer observe, void *context) {
-  for (long s = 0; s < steps; s++) {
-    const long long *rows = perm + s * batch;
-    for (long g = 0; g < n_gathered; g++) {
-      char *dst = (char *)args[gathered[g]];
-      const char *src = sources[g];
-      long rb = row_bytes[g];
-      for (long r = 0; r < batch; r++) memcpy(dst + r * rb, src + rows[r] * rb, rb);
-    }
-    long long count = first_step + s;
-    *(float *)args[step_input] = (float)count;
-    if (key_input >= 0) *(long long *)args[key_input] = count;
-    kiln_entry(args, arena);
-    double loss_value = loss_is_double ? *(const double *)args[loss_output] : *(const float *)args[loss_output];
-    if (loss_value - loss_value != 0.0) return -s - 1;
-    for (long k = 0; k < n_feedback; k++) {
-      int i = feedback[2 * k], o = feedback[2 * k + 1];
-      void *t = args[i]; args[i] = args[o]; args[o] = t;
-    }
-    if (observe && ((s + 1) % every == 0 || s + 1 == steps) && observe(context, s + 1, args[loss_output])) return s + 1;
-  }
-  return steps;
-}
-"""
 
 private typealias FitFunction = @convention(c) (
     UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?, UnsafePointer<UnsafeRawPointer?>?,
@@ -57,43 +21,46 @@ private final class Observer {
 }
 
 /// Runs `steps` training steps of `compiled` (a `TrainingStep` function compiled with
-/// `epochLoopSource`) in C. `parameters` and `states` are the current values; on return they hold
+/// `EpochLoopUnit.source`) in C. `carried` (the carried inputs of the step's signature: parameters,
+/// optimizer state, buffers) holds the current values; on return they hold
 /// the updated ones (possibly the other buffers of `spare`, which receives the old ones).
 /// Returns the number of steps done (fewer when `observe` stopped the loop) and, when the loop
-/// stopped at a step whose loss was NaN or infinite, that loss; `parameters` then hold the values
+/// stopped at a step whose loss was NaN or infinite, that loss; `carried` then holds the values
 /// that step read.
 func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: HostTensor, labels: HostTensor,
                   permutation: [Int64], batchSize: Int, steps: Int, firstStep: Int, every: Int,
-                  parameters: inout [HostTensor], spare: inout [HostTensor],
+                  carried: inout [HostTensor], spare: inout [HostTensor],
                   observe: @escaping (Int, Double) -> Bool) throws -> (done: Int, nonFiniteLoss: Double?) {
     guard permutation.count >= steps * batchSize, permutation.allSatisfy({ $0 >= 0 && Int($0) < inputs.type.shape[0] }),
           inputs.type.shape[0] == labels.type.shape[0] else {
         throw KilnError("the epoch needs \(steps * batchSize) row indices within the \(inputs.type.shape[0]) rows of the data set")
     }
-    let f = step.function
+    let f = step.function, signature = step.signature
     let types = f.paramTypes
-    let xBatch = try HostTensor(zeros: types[0]), yBatch = try HostTensor(zeros: types[1])
+    let (xIndex, yIndex) = (signature.batch.lowerBound, signature.batch.lowerBound + 1)
+    let xBatch = try HostTensor(zeros: types[xIndex]), yBatch = try HostTensor(zeros: types[yIndex])
     guard xBatch.type.byteCount * inputs.type.shape[0] == inputs.type.byteCount * batchSize,
           yBatch.type.byteCount * labels.type.shape[0] == labels.type.byteCount * batchSize,
           inputs.type.dtype == xBatch.type.dtype, labels.type.dtype == yBatch.type.dtype else {
-        throw KilnError("data rows \(inputs.type) / \(labels.type) do not fit the step's batches \(types[0]) / \(types[1])")
+        throw KilnError("data rows \(inputs.type) / \(labels.type) do not fit the step's batches \(types[xIndex]) / \(types[yIndex])")
     }
-    let stepScalar = try HostTensor(zeros: types[2])
-    let key = step.usesRandomKey ? try HostTensor(zeros: types[3]) : nil
-    let loss = try HostTensor(zeros: f.resultTypes[0])
+    let stepScalar = try HostTensor(zeros: types[signature.step])
+    let key = try signature.randomKey.map { try HostTensor(zeros: types[$0]) }
+    let loss = try HostTensor(zeros: f.resultTypes[signature.loss])
     let fixed = [xBatch, yBatch, stepScalar] + (key.map { [$0] } ?? [])
     // A fault inside compiled code would end the process: check every buffer's type first.
-    guard (fixed + parameters).map(\.type) == types, spare.map(\.type) == parameters.map(\.type),
-          f.resultTypes == [loss.type] + parameters.map(\.type) else {
+    guard signature.describes(f), fixed.count == signature.carried.lowerBound,
+          (fixed + carried).map(\.type) == types, spare.map(\.type) == carried.map(\.type) else {
         throw KilnError("the parameters, optimizer state or buffers no longer have the types the compiled step was built for; create the Trainer again after changing the model")
     }
-    var args: [UnsafeMutableRawPointer?] = (fixed + parameters).map(\.data) + [loss.data] + spare.map(\.data)
-    let outputBase = fixed.count + parameters.count
+    // args: the inputs, then the results (loss, then the carried values' new versions).
+    let outputBase = signature.inputCount
+    var args: [UnsafeMutableRawPointer?] = (fixed + carried).map(\.data) + [loss.data] + spare.map(\.data)
     var feedback: [Int32] = []
-    for i in parameters.indices { feedback += [Int32(fixed.count + i), Int32(outputBase + 1 + i)] }
+    for input in signature.carried { feedback += [Int32(input), Int32(outputBase + signature.result(carrying: input))] }
     let sources: [UnsafeRawPointer?] = [UnsafeRawPointer(inputs.data), UnsafeRawPointer(labels.data)]
     let rowBytes = [xBatch.type.byteCount / batchSize, yBatch.type.byteCount / batchSize]
-    let gathered: [Int32] = [0, 1]
+    let gathered = [Int32(xIndex), Int32(yIndex)]
     let observer = Observer(lossType: loss.type.dtype, body: observe)
     let context = Unmanaged.passRetained(observer)
     defer { context.release() }
@@ -103,25 +70,25 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
         let value = observer.lossType == .f64 ? loss.load(as: Double.self) : Double(loss.load(as: Float.self))
         return observer.body(done, value) ? 1 : 0
     }
-    // kiln_fit comes from the same tier as the entry point it calls, and stays for the whole loop.
+    // The loop comes from the same tier as the entry point it calls, and stays for the whole loop.
     let returned = try compiled.withEntryAndArena { code, arena in
-        guard let fit = code.symbol("kiln_fit") else { throw KilnError.internal("the compiled step has no kiln_fit loop") }
+        guard let fit = code.symbol(EpochLoopUnit.symbol) else { throw KilnError.internal("the compiled step has no \(EpochLoopUnit.symbol) loop") }
         let function = unsafeBitCast(fit, to: FitFunction.self)
         return args.withUnsafeMutableBufferPointer { a in
-            function(a.baseAddress, arena, sources, rowBytes, gathered, 2, permutation, batchSize, steps, Int64(firstStep),
-                     2, step.usesRandomKey ? 3 : -1, feedback, parameters.count, Int32(outputBase),
-                     loss.type.dtype == .f64 ? 1 : 0, max(every, 1),
+            function(a.baseAddress, arena, sources, rowBytes, gathered, gathered.count, permutation, batchSize, steps, Int64(firstStep),
+                     Int32(signature.step), signature.randomKey.map(Int32.init) ?? -1, feedback, signature.carried.count,
+                     Int32(outputBase + signature.loss), loss.type.dtype == .f64 ? 1 : 0, max(every, 1),
                      callback, context.toOpaque())
         }
     }
-    // After the swaps, args[input] points at the newest values of each fed-back tensor.
-    let all = parameters + spare
-    for i in parameters.indices {
-        let newest = args[fixed.count + i], other = args[outputBase + 1 + i]
+    // After the swaps, args[input] points at the newest values of each carried tensor.
+    let all = carried + spare
+    for (i, input) in signature.carried.enumerated() {
+        let newest = args[input], other = args[outputBase + signature.result(carrying: input)]
         guard let n = all.first(where: { $0.data == newest }), let o = all.first(where: { $0.data == other }) else {
             throw KilnError.internal("the epoch loop lost a parameter buffer")
         }
-        parameters[i] = n
+        carried[i] = n
         spare[i] = o
     }
     withExtendedLifetime((fixed, inputs, labels)) {}

@@ -141,7 +141,7 @@ public final class Trainer {
         if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
         let (done, nonFinite) = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: data.inputs, labels: data.labels,
                                                  permutation: order, batchSize: batchSize, steps: steps, firstStep: stepCount + 1,
-                                                 every: every, parameters: &current, spare: &spare, observe: observe)
+                                                 every: every, carried: &current, spare: &spare, observe: observe)
         stepCount += done
         store(current[...])
         return (done, nonFinite)
@@ -188,8 +188,9 @@ public final class Trainer {
     /// the parameters, `states` (in `step.parameters` order) and the buffers.
     func stepInputs(_ step: TrainingStep, _ x: HostTensor, _ y: HostTensor, count: Int,
                     states: [[HostTensor]]) throws(KilnError) -> [HostTensor] {
-        var inputs = [x, y, try HostTensor(TensorType(.f32, []), doubles: [Double(count)])]
-        if step.usesRandomKey { inputs.append(try HostTensor(TensorType(.i64, []), doubles: [Double(count)])) }
+        let signature = step.signature, types = step.function.paramTypes
+        var inputs = [x, y, try HostTensor(types[signature.step], doubles: [Double(count)])]
+        if let key = signature.randomKey { inputs.append(try HostTensor(types[key], doubles: [Double(count)])) }
         return inputs + step.parameters.map(\.value) + states.flatMap { $0 } + step.buffers.map(\.value)
     }
 }

@@ -52,8 +52,7 @@ extension Trainer {
         let owners = step.parameters.map { (path($0), "") }
             + step.parameters.flatMap { p in (0..<step.stateCount).map { ("optimizer state \($0) of ", path(p)) } }
             + step.buffers.map { (path($0), "") }
-        // The step's inputs: x, y, step, [rng_key], then parameters, optimizer state and buffers.
-        let values = step.function.params.dropFirst(step.usesRandomKey ? 4 : 3)
+        let values = step.function.params[step.signature.carried]
         return Dictionary(zip(values, owners.map { $0.0 + $0.1 }), uniquingKeysWith: { a, _ in a })
     }
 }

@@ -5,7 +5,8 @@ import KilnRuntime
 /// A loss of a model's output and the labels, e.g. `{ try crossEntropy(logits: $0, labels: $1) }`.
 public typealias LossFunction = (_ output: Tensor, _ labels: Tensor) throws -> Tensor
 
-/// The IR of one training step — forward, backward and optimizer update in one function:
+/// The IR of one training step — forward, backward and optimizer update in one function, laid out
+/// as `signature` says (`TrainingStepSignature`):
 ///
 ///     @train_step(%x, %y, %step: f32[], [%rng_key: i64[]], params..., optimizer state..., buffers...)
 ///         -> (loss, new params..., new state..., new buffers...)
@@ -23,9 +24,12 @@ public struct TrainingStep {
     public let parameters: [Parameter]
     /// The buffers, in the order of the function's buffer block.
     public let buffers: [Parameter]
+    /// Which inputs and results of `function` hold what.
+    public let signature: TrainingStepSignature
     /// Whether the function takes an `rng_key` input (the model draws random numbers).
-    public let usesRandomKey: Bool
-    public let stateCount: Int
+    public var usesRandomKey: Bool { signature.randomKey != nil }
+    /// Optimizer state tensors per parameter.
+    public var stateCount: Int { signature.statesPerParameter }
 
     /// Traces `model` and `loss` on inputs of `inputType` and labels of `labelType`, differentiates
     /// with respect to every trainable parameter and appends `optimizer`'s update.
@@ -42,8 +46,9 @@ public struct TrainingStep {
         let lossFunction = try forward.finish(returning: [try value.reshaped([])] + updates.map(\.1))
         let lifted = forward.parameters
         let usesRandomKey = forward.usesRandomKey
+        let keyValue = usesRandomKey ? try forward.value(of: forward.randomKey) : nil
         // The loss function's parameters after x and y: lifted parameters in order, and the key.
-        let liftedParams = lossFunction.params.dropFirst(2).filter { !(usesRandomKey && lossFunction.name(of: $0) == "rng_key") }
+        let liftedParams = lossFunction.params.dropFirst(2).filter { $0 != keyValue }
         guard liftedParams.count == lifted.count else { throw KilnError.internal("the traced loss does not match its parameters") }
         let trainableNames = zip(liftedParams, lifted).filter { $0.1.trainable }.map { lossFunction.name(of: $0.0) }
         let gradient = try grad(lossFunction, wrt: trainableNames)
@@ -63,7 +68,7 @@ public struct TrainingStep {
         var arguments = try inputs.map { try step.value(of: $0) }
         var nextLifted = lifted.makeIterator()
         for v in lossFunction.params.dropFirst(2) {
-            let isKey = usesRandomKey && lossFunction.name(of: v) == "rng_key"
+            let isKey = v == keyValue
             guard let t = isKey ? key : nextLifted.next().flatMap({ inputOf[ObjectIdentifier($0)] }) else {
                 throw KilnError.internal("the traced loss has more parameters than the model")
             }
@@ -78,12 +83,14 @@ public struct TrainingStep {
             newBuffers[ObjectIdentifier(p)].map { Tensor(traced: $0, in: step) } ?? input
         }
         let results = [Tensor(traced: values[0], in: step)] + updated.parameters + updated.states.flatMap { $0 } + bufferResults
-        self.function = try step.finish(returning: results)
+        let function = try step.finish(returning: results)
+        signature = TrainingStepSignature(usesRandomKey: usesRandomKey, parameterCount: parameters.count,
+                                          statesPerParameter: optimizer.stateCount, bufferCount: buffers.count)
+        guard signature.describes(function) else { throw KilnError.internal("the traced step does not have its signature's layout") }
+        self.function = function
         self.lossFunction = lossFunction
         self.gradientFunction = gradient
         self.parameters = parameters
         self.buffers = buffers
-        self.usesRandomKey = usesRandomKey
-        self.stateCount = optimizer.stateCount
     }
 }
