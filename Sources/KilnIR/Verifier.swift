@@ -19,6 +19,7 @@ public func verify(_ f: Function) throws(KilnError) {
     }
     guard isValidIdentifier(f.name) else { throw fail("invalid function name '\(f.name)'") }
     var names: Set<String> = []
+    names.reserveCapacity(f.values.count)
     for info in f.values {
         guard isValidIdentifier(info.name) else { throw fail("invalid value name '\(info.name)'") }
         guard names.insert(info.name).inserted else { throw fail("value %\(info.name) is defined twice") }
