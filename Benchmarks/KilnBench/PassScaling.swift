@@ -21,15 +21,17 @@ public struct GraphShape: Sendable {
         return b.finish(returning: [v])
     }
 
-    /// Many independent products of one value, summed by a balanced tree of adds.
-    public static let wide = GraphShape(name: "wide", summary: "n/3 independent mul(%x, constant k), summed pairwise") { n throws(KilnError) in
+    /// Many independent ops on one value, each dividing by one shared constant, summed by a
+    /// balanced tree of adds.
+    public static let wide = GraphShape(name: "wide", summary: "n/4 independent div(mul(%x, constant k), %two), summed pairwise") { n throws(KilnError) in
         let b = FunctionBuilder(name: "wide")
         let type = TensorType(.f32, [8, 8])
         let x = b.parameter("x", type)
+        let two = try b.emit(.constant(.splat(.float(2)), type), [], name: "two")
         var level: [Value] = []
-        for k in 0..<max(1, n / 3) {
-            let c = try b.emit(.constant(.splat(.float(Double(k + 2))), type), [])
-            level.append(try b.emit(.binary(.mul), [x, c]))
+        for k in 0..<max(1, n / 4) {
+            let c = try b.emit(.constant(.splat(.float(Double(k + 3))), type), [])
+            level.append(try b.emit(.binary(.div), [try b.emit(.binary(.mul), [x, c]), two]))
         }
         while level.count > 1 {
             var next: [Value] = []

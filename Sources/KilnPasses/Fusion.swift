@@ -118,7 +118,7 @@ private struct FusionGroups {
         groupOf = Array(repeating: nil, count: f.body.count + 1)
         for (i, inst) in f.body.enumerated() {
             for v in inst.results { producer[v.id] = i }
-            for v in Set(inst.operands) { readers[v.id].append(i) }
+            for v in inst.operands where readers[v.id].last != i { readers[v.id].append(i) }
         }
         for v in f.results { readers[v.id].append(f.body.count) }
         for (i, inst) in f.body.enumerated() {
@@ -240,12 +240,17 @@ private struct FusionGroups {
         !groups[g].sealed && inputCount(of: g, adding: i) <= Fusion.maxInputs
     }
 
-    /// The number of distinct values group `g` would read from outside with `i` as a member.
+    /// The number of distinct values group `g` would read from outside with `i` as a member (an
+    /// instruction that joins has at most three operands).
     private func inputCount(of g: Int, adding i: Int) -> Int {
         let inputs = groups[g].inputs
         let inst = f.body[i]
-        let added = Set(inst.operands.filter { !inputs.contains($0) && !isMember(producer[$0.id], of: g) })
-        return inputs.count + added.count - inst.results.filter(inputs.contains).count
+        var count = inputs.count
+        for (k, v) in inst.operands.enumerated() where !inst.operands[..<k].contains(v) {
+            if !inputs.contains(v) && !isMember(producer[v.id], of: g) { count += 1 }
+        }
+        for v in inst.results where inputs.contains(v) { count -= 1 }
+        return count
     }
 
     /// Splat constants, and broadcasts and transposes whose operand comes from outside group `g`
