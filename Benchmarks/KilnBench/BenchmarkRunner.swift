@@ -69,6 +69,11 @@ public func benchmarkTable(_ results: [BenchmarkResult]) -> String {
         [r.name, ms(r.compiledMedianMs), ms(r.compiledMinMs), ms(r.eagerMedianMs), ms(r.eagerMinMs), ms(r.compileMs),
          format(r.compiledGflops, 2), format(r.eagerGflops, 2), format(r.speedup, 1) + "x"]
     }
+    return markdownTable(header: header, rows: rows)
+}
+
+/// `rows` under `header` as an aligned Markdown table.
+func markdownTable(header: [String], rows: [[String]]) -> String {
     let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
     func line(_ cells: [String]) -> String {
         "| " + cells.enumerated().map { $0.element + String(repeating: " ", count: widths[$0.offset] - $0.element.count) }
@@ -83,4 +88,4 @@ private func median(_ values: [Double]) -> Double {
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
 }
 
-private func ms(_ value: Double) -> String { format(value, value < 10 ? 3 : 1) + " ms" }
+func ms(_ value: Double) -> String { format(value, value < 10 ? 3 : 1) + " ms" }

@@ -19,6 +19,7 @@ public func verify(_ f: Function) throws(KilnError) {
     }
     guard isValidIdentifier(f.name) else { throw fail("invalid function name '\(f.name)'") }
     var names: Set<String> = []
+    names.reserveCapacity(f.values.count)
     for info in f.values {
         guard isValidIdentifier(info.name) else { throw fail("invalid value name '\(info.name)'") }
         guard names.insert(info.name).inserted else { throw fail("value %\(info.name) is defined twice") }
@@ -40,10 +41,10 @@ public func verify(_ f: Function) throws(KilnError) {
     for inst in f.body {
         for v in inst.operands { try use(v, inst.location) }
         for v in inst.results { try define(v, inst.location) }
-        let declared = inst.results.map(f.type(of:))
+        let declared = inst.results.map { f.values[$0.id].type }
         let inferred: [TensorType]
         do {
-            inferred = try inferResultTypes(inst.op, inst.operands.map(f.type(of:)))
+            inferred = try inferResultTypes(inst.op, inst.operands.map { f.values[$0.id].type })
         } catch {
             throw fail(error.message, inst.location)
         }

@@ -20,6 +20,7 @@ public struct CommonSubexpressionElimination: Pass {
 
     public func run(on f: inout Function) throws(KilnError) -> Bool {
         var seen: [Expression: Value] = [:]
+        seen.reserveCapacity(f.body.count)
         return try f.rewriteInstructions(pass: name) { inst, _ in
             guard inst.results.count == 1 else { return nil }
             let key = Expression(op: inst.op, operands: inst.operands)

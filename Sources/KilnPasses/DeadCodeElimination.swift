@@ -14,13 +14,13 @@ public struct DeadCodeElimination: Pass {
     public func run(on f: inout Function) throws(KilnError) -> Bool {
         var live = [Bool](repeating: false, count: f.values.count)
         for v in f.results { live[v.id] = true }
-        var kept: [Instruction] = []
-        for inst in f.body.reversed() where inst.results.contains(where: { live[$0.id] }) {
-            for v in inst.operands { live[v.id] = true }
-            kept.append(inst)
+        var kept = [Bool](repeating: false, count: f.body.count)
+        for i in f.body.indices.reversed() where f.body[i].results.contains(where: { live[$0.id] }) {
+            for v in f.body[i].operands { live[v.id] = true }
+            kept[i] = true
         }
-        guard kept.count < f.body.count else { return false }
-        f.body = kept.reversed()
+        guard kept.contains(false) else { return false }
+        f.body = f.body.indices.compactMap { kept[$0] ? f.body[$0] : nil }
         f.compactValueTable()
         return true
     }

@@ -36,13 +36,13 @@ public struct Fusion: Pass {
         let groups = FusionGroups(f).groups.filter(\.savesMemoryTraffic)
         guard !groups.isEmpty else { return false }
         var kernelAt: [Int: Instruction] = [:]
-        var fusedAway: Set<Int> = []
+        var fusedAway = [Bool](repeating: false, count: f.body.count)
         for g in groups {
             guard let last = g.members.last else { continue }
             kernelAt[last] = g.kernel(in: f)
-            fusedAway.formUnion(g.members)
+            for m in g.members { fusedAway[m] = true }
         }
-        f.body = f.body.indices.compactMap { i in kernelAt[i] ?? (fusedAway.contains(i) ? nil : f.body[i]) }
+        f.body = f.body.indices.compactMap { i in kernelAt[i] ?? (fusedAway[i] ? nil : f.body[i]) }
         f.compactValueTable()
         _ = try DeadCodeElimination().run(on: &f)
         return true
@@ -59,6 +59,11 @@ private struct FusionGroup {
     var copies: Set<Int> = []
     /// The member results read outside the group or returned, in order.
     var yields: [Value] = []
+    /// The distinct values the members read that none of them computes.
+    var inputs: Set<Value> = []
+    /// Whether an instruction outside the group already reads one of its values, so that no later
+    /// instruction may join (the kernel would stand after that reader).
+    var sealed = false
 
     var savesMemoryTraffic: Bool { members.count >= 2 || !copies.isEmpty }
 
@@ -103,15 +108,17 @@ private struct FusionGroups {
     private var producer: [Int?]
     /// Indices of the instructions reading each value; `f.body.count` for a returned value.
     private var readers: [[Int]]
-    private var groupOf: [Int: Int] = [:]
+    /// The group of each instruction index (`f.body.count`, the return, has none).
+    private var groupOf: [Int?]
 
     init(_ f: Function) {
         self.f = f
         producer = Array(repeating: nil, count: f.values.count)
         readers = Array(repeating: [], count: f.values.count)
+        groupOf = Array(repeating: nil, count: f.body.count + 1)
         for (i, inst) in f.body.enumerated() {
             for v in inst.results { producer[v.id] = i }
-            for v in Set(inst.operands) { readers[v.id].append(i) }
+            for v in inst.operands where readers[v.id].last != i { readers[v.id].append(i) }
         }
         for v in f.results { readers[v.id].append(f.body.count) }
         for (i, inst) in f.body.enumerated() {
@@ -122,6 +129,7 @@ private struct FusionGroups {
             } else if case .broadcastInDim(_, let dims) = inst.op {
                 addRowBroadcast(i, dims: dims)
             }
+            sealGroups(readBy: i)
         }
         for g in groups.indices {
             groups[g].yields = groups[g].members.flatMap { f.body[$0].results }.filter { v in
@@ -137,15 +145,15 @@ private struct FusionGroups {
     private mutating func attachMatmul(_ g: Int) {
         let group = groups[g]
         let inside = Set(group.members).union(group.copies)
-        for v in group.members.flatMap({ f.body[$0].operands }) {
+        var tried: Set<Value> = []
+        for v in group.members.flatMap({ f.body[$0].operands }) where tried.insert(v).inserted {
             guard let p = producer[v.id], case .matmul = f.body[p].op, !inside.contains(p),
                   readers[v.id].allSatisfy({ groupOf[$0] == g }), f.type(of: v).shape == group.shape,
                   group.yields.contains(where: { f.type(of: $0) == f.type(of: v) }),
                   f.body[p].operands.allSatisfy({ producer[$0.id].map { !inside.contains($0) } ?? true }),
-                  inputCount(of: group.members + [p]) <= Fusion.maxInputs else { continue }
-            groups[g].members.append(p)
+                  inputCount(of: g, adding: p) <= Fusion.maxInputs else { continue }
+            join(g, p)
             groups[g].members.sort()
-            groupOf[p] = g
             return
         }
     }
@@ -157,12 +165,11 @@ private struct FusionGroups {
         let fitting = candidates.filter { groups[$0].shape == shape || groups[$0].rowShape == shape }
         if let joinable = fitting.first(where: { canJoin($0, i) }) {
             g = joinable
-            groups[g].members.append(i)
         } else {
             g = groups.count
-            groups.append(FusionGroup(shape: shape, members: [i]))
+            groups.append(FusionGroup(shape: shape, members: []))
         }
-        groupOf[i] = g
+        join(g, i)
         addCopies(of: i)
     }
 
@@ -177,13 +184,12 @@ private struct FusionGroups {
         if let p = producer[x.id], let joinable = groupOf[p], groups[joinable].shape == shape,
            groups[joinable].rowShape ?? rowShape == rowShape, canJoin(joinable, i) {
             g = joinable
-            groups[g].members.append(i)
             groups[g].rowShape = rowShape
         } else {
             g = groups.count
-            groups.append(FusionGroup(shape: shape, rowShape: rowShape, members: [i]))
+            groups.append(FusionGroup(shape: shape, rowShape: rowShape, members: []))
         }
-        groupOf[i] = g
+        join(g, i)
         addCopies(of: i)
     }
 
@@ -194,8 +200,28 @@ private struct FusionGroups {
               let rowShape = groups[g].rowShape, f.type(of: x).shape == rowShape,
               dims == Array(rowShape.indices), f.type(of: inst.results[0]).shape == groups[g].shape,
               canJoin(g, i) else { return }
+        join(g, i)
+    }
+
+    /// Makes `i` a member of group `g`.
+    private mutating func join(_ g: Int, _ i: Int) {
+        let inst = f.body[i]
+        for v in inst.results { groups[g].inputs.remove(v) }
+        for v in inst.operands where !isMember(producer[v.id], of: g) { groups[g].inputs.insert(v) }
         groups[g].members.append(i)
         groupOf[i] = g
+    }
+
+    /// Seals the groups whose values `i` reads without being their member.
+    private mutating func sealGroups(readBy i: Int) {
+        for v in f.body[i].operands {
+            guard let p = producer[v.id], let g = groupOf[p], groupOf[i] != g else { continue }
+            groups[g].sealed = true
+        }
+    }
+
+    private func isMember(_ i: Int?, of g: Int) -> Bool {
+        i.map { groupOf[$0] == g } ?? false
     }
 
     /// Records the copyable producers of `i`'s operands as copies into `i`'s group.
@@ -207,19 +233,24 @@ private struct FusionGroups {
         }
     }
 
-    /// Whether `i` may join group `g`: no value of `g` is read outside it before `i`, and the
-    /// kernel keeps at most `Fusion.maxInputs` input streams.
+    /// Whether `i` may join group `g`: no value of `g` is read outside it before `i` (instructions
+    /// are visited in order, so that is `sealed`), and the kernel keeps at most
+    /// `Fusion.maxInputs` input streams.
     private func canJoin(_ g: Int, _ i: Int) -> Bool {
-        let ordered = groups[g].members.allSatisfy { m in
-            f.body[m].results.allSatisfy { v in readers[v.id].allSatisfy { $0 > i || $0 == i || groupOf[$0] == g } }
-        }
-        return ordered && inputCount(of: groups[g].members + [i]) <= Fusion.maxInputs
+        !groups[g].sealed && inputCount(of: g, adding: i) <= Fusion.maxInputs
     }
 
-    /// The distinct values `members` read that none of them computes.
-    private func inputCount(of members: [Int]) -> Int {
-        let defined = Set(members.flatMap { f.body[$0].results })
-        return Set(members.flatMap { f.body[$0].operands }).subtracting(defined).count
+    /// The number of distinct values group `g` would read from outside with `i` as a member (an
+    /// instruction that joins has at most three operands).
+    private func inputCount(of g: Int, adding i: Int) -> Int {
+        let inputs = groups[g].inputs
+        let inst = f.body[i]
+        var count = inputs.count
+        for (k, v) in inst.operands.enumerated() where !inst.operands[..<k].contains(v) {
+            if !inputs.contains(v) && !isMember(producer[v.id], of: g) { count += 1 }
+        }
+        for v in inst.results where inputs.contains(v) { count -= 1 }
+        return count
     }
 
     /// Splat constants, and broadcasts and transposes whose operand comes from outside group `g`

@@ -14,12 +14,16 @@ struct RewriteContext {
     private(set) var values: [ValueInfo]
     private(set) var body: [Instruction] = []
     private var definingIndex: [Int?]
-    private var names: Set<String>
+    /// The names in use, collected at the first `emit` (most walks emit nothing).
+    private var names: Set<String> = []
+    private var namesCollected = false
+    /// For each name hint, the suffix after the last one `emit` gave it (names are never freed,
+    /// so the first free suffix only grows).
+    private var lastSuffix: [String: Int] = [:]
 
     init(values: [ValueInfo]) {
         self.values = values
         definingIndex = Array(repeating: nil, count: values.count)
-        names = Set(values.map(\.name))
     }
 
     func type(of v: Value) -> TensorType { values[v.id].type }
@@ -50,9 +54,16 @@ struct RewriteContext {
     /// after `hint` (made unique).
     mutating func emit(_ op: Op, _ operands: [Value], nameHint hint: String) throws(KilnError) -> Value {
         let type = try inferResultTypes(op, operands.map(type(of:)))[0]
+        if !namesCollected {
+            names = Set(values.map(\.name))
+            namesCollected = true
+        }
         var name = hint
-        var k = 1
-        while names.contains(name) { name = "\(hint).\(k)"; k += 1 }
+        if names.contains(hint) {
+            var k = lastSuffix[hint] ?? 0
+            repeat { k += 1; name = "\(hint).\(k)" } while names.contains(name)
+            lastSuffix[hint] = k
+        }
         names.insert(name)
         values.append(ValueInfo(name: name, type: type))
         definingIndex.append(nil)

@@ -101,13 +101,16 @@ public struct PassPipeline: Sendable {
             var changedInRound = false
             for pass in passes {
                 let count = f.body.count
+                let start = monotonicSeconds()
                 let changed = try pass.run(on: &f)
+                let passEnd = monotonicSeconds()
                 if verifiesEachPass {
                     do { try verify(f) } catch {
                         throw KilnError.internal("pass '\(pass.name)' produced invalid IR for @\(f.name): \(error.message)")
                     }
+                    report.verifySeconds += monotonicSeconds() - passEnd
                 }
-                report.record(pass: pass.name, changed: changed, removed: count - f.body.count)
+                report.record(pass: pass.name, changed: changed, removed: count - f.body.count, seconds: passEnd - start)
                 guard changed else { continue }
                 changedInRound = true
                 if printAfterAll {

@@ -9,18 +9,22 @@ public struct PipelineReport: Sendable, Hashable {
     public var rounds = 0
     /// Each measure of the pipeline, summed over the functions, before and after.
     public var totals: [MeasureTotal]
+    /// Seconds spent verifying after passes (with `verifyEach`, and always in debug builds).
+    public var verifySeconds = 0.0
 
     init(measures: [String]) {
         totals = measures.map { MeasureTotal(name: $0) }
     }
 
-    mutating func record(pass name: String, changed: Bool, removed: Int) {
+    mutating func record(pass name: String, changed: Bool, removed: Int, seconds: Double) {
         if let k = passes.firstIndex(where: { $0.name == name }) {
             passes[k].runs += 1
             passes[k].changes += changed ? 1 : 0
             passes[k].instructionsRemoved += removed
+            passes[k].seconds += seconds
         } else {
-            passes.append(PassStatistics(name: name, runs: 1, changes: changed ? 1 : 0, instructionsRemoved: removed))
+            passes.append(PassStatistics(name: name, runs: 1, changes: changed ? 1 : 0, instructionsRemoved: removed,
+                                         seconds: seconds))
         }
     }
 
@@ -56,6 +60,8 @@ public struct PassStatistics: Sendable, Hashable {
     public var changes: Int
     /// Instructions removed over all runs (negative when the pass added some).
     public var instructionsRemoved: Int
+    /// Wall-clock seconds spent in the pass over all runs (verification excluded).
+    public var seconds: Double
 }
 
 /// One measure summed over the functions a pipeline ran on.
