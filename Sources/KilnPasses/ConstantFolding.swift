@@ -78,7 +78,7 @@ public struct ConstantFolding: Pass {
             scalars.append(s)
         }
         switch op {
-        case .unary, .binary, .compare, .select, .convert:
+        case _ where op.family == .elementwise:
             var elements: [HostTensor] = []
             for (s, (_, operandType)) in zip(scalars, operands) {
                 elements.append(try evaluate(.constant(.splat(s), .scalar(operandType.dtype)), []))

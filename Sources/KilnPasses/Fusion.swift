@@ -122,7 +122,7 @@ private struct FusionGroups {
         }
         for v in f.results { readers[v.id].append(f.body.count) }
         for (i, inst) in f.body.enumerated() {
-            if inst.op.isFusibleElementwise {
+            if inst.op.family == .elementwise {
                 add(i, shape: f.type(of: inst.results[0]).shape)
             } else if case .reduce(_, let axes) = inst.op {
                 addReduction(i, axes: axes)
@@ -267,12 +267,3 @@ private struct FusionGroups {
     }
 }
 
-extension Op {
-    /// Ops the fusion pass groups: one result element from the operand elements at the same index.
-    var isFusibleElementwise: Bool {
-        switch self {
-        case .unary, .binary, .compare, .select, .convert: return true
-        default: return false
-        }
-    }
-}
