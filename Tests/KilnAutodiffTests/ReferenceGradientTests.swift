@@ -1,5 +1,6 @@
 import Foundation
 import KilnAutodiff
+import KilnFormats
 import KilnIR
 import KilnRuntime
 import KilnTestSupport

@@ -1,4 +1,5 @@
 import Foundation
+import KilnFormats
 import Testing
 import KilnRuntime
 

@@ -1,4 +1,4 @@
-@testable import kiln
+@testable import KilnCLI
 import KilnIR
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import KilnFormats
 import KilnRuntime
 
 /// The `kiln` binary, built beside the test bundle.

@@ -1,5 +1,6 @@
 import Foundation
 import KilnCodegen
+import KilnFormats
 import KilnIR
 import KilnJIT
 import KilnRuntime

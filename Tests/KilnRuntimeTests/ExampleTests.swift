@@ -1,4 +1,5 @@
 import Foundation
+import KilnFormats
 import KilnIR
 import KilnRuntime
 import KilnTestSupport

@@ -3,6 +3,7 @@ import KilnIR
 import KilnRuntime
 import Testing
 @testable import Kiln
+@testable import KilnFormats
 
 private let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/safetensors")
 

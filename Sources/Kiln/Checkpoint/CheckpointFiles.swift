@@ -18,24 +18,12 @@ public func saveCheckpoint(_ tensors: [(String, HostTensor)], metadata: [String:
 /// Reads the safetensors file at `path` (see `decodeSafetensors`), never more bytes than its
 /// header describes. A tensor holding NaN or infinity is an error unless `allowNonFinite`.
 public func loadCheckpoint(path: String, allowNonFinite: Bool = false) throws(KilnError) -> (tensors: [String: HostTensor], metadata: [String: String]) {
-    let file = try FileReader(path: path)
-    let headerLength = try safetensorsHeaderLength(try readBytes(file, 8)[...], fileSize: file.regularFileSize, source: path)
-    let header = try readBytes(file, headerLength)
-    guard header.count == headerLength else { throw truncatedHeader(headerLength, available: header.count, source: path) }
-    let layout = try parseSafetensorsHeader(header[...], dataLength: file.remainingBytes, source: path)
-    let data = try readBytes(file, layout.dataLength)
-    guard data.count == layout.dataLength else {
-        throw KilnError("\(path): truncated safetensors file: the header describes \(layout.dataLength) bytes of data but only \(data.count) follow")
-    }
-    guard try readBytes(file, 1).isEmpty else {
-        throw KilnError("\(path): more bytes follow the \(layout.dataLength) bytes of data the header describes; this is not a safetensors file")
-    }
-    let tensors = try layout.tensors(from: data[...])
+    let (tensors, metadata) = try readSafetensors(path: path)
     if !allowNonFinite {
         try checkFinite(tensors, "checkpoint '\(path)'",
                         fix: "load it with allowNonFinite: true (kiln train: --allow-non-finite) to accept it anyway")
     }
-    return (Dictionary(tensors, uniquingKeysWith: { first, _ in first }), layout.metadata)
+    return (Dictionary(tensors, uniquingKeysWith: { first, _ in first }), metadata)
 }
 
 /// Throws, before any training, unless a checkpoint can be written at `path`: it is not a
@@ -60,21 +48,4 @@ private func checkFinite(_ tensors: [(String, HostTensor)], _ what: String, fix:
         throw KilnError("\(what): tensor '\(name)' holds \(numberText(bad.firstValue)) at element \(bad.firstIndex) " +
                         "(\(bad.count) of \(t.count) elements are NaN or infinite); \(fix)")
     }
-}
-
-/// The next `count` bytes of `file` (fewer at its end), read in pieces of at most 1 MiB, so
-/// that what a header claims is allocated only as the bytes arrive.
-private func readBytes(_ file: FileReader, _ count: Int) throws(KilnError) -> [UInt8] {
-    guard count > 0 else { return [] }
-    var bytes: [UInt8] = []
-    bytes.reserveCapacity(min(count, file.remainingBytes ?? 0))
-    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: min(count, 1 << 20), alignment: 16)
-    defer { chunk.deallocate() }
-    while bytes.count < count {
-        let piece = UnsafeMutableRawBufferPointer(rebasing: chunk[0..<min(chunk.count, count - bytes.count)])
-        let n = try file.read(into: piece)
-        bytes += UnsafeRawBufferPointer(rebasing: chunk[0..<n])
-        if n < piece.count { break }
-    }
-    return bytes
 }

@@ -1,4 +1,5 @@
 import KilnIR
+import KilnRuntime
 #if canImport(Glibc)
 import Glibc
 #endif

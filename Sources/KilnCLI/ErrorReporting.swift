@@ -25,7 +25,7 @@ enum ExitStatus: Int32 {
 func runKiln(_ arguments: [String]) -> ExitStatus {
     var command: any ParsableCommand
     do {
-        command = try Kiln.parseAsRoot(arguments)
+        command = try KilnCommand.parseAsRoot(arguments)
     } catch {
         return reportCommandLineError(error)
     }
@@ -45,14 +45,14 @@ func runKiln(_ arguments: [String]) -> ExitStatus {
 
 private func isKilnSubcommand(_ command: any ParsableCommand) -> Bool {
     let type = ObjectIdentifier(Swift.type(of: command))
-    return Kiln.configuration.subcommands.contains { ObjectIdentifier($0) == type }
+    return KilnCommand.configuration.subcommands.contains { ObjectIdentifier($0) == type }
 }
 
 /// ArgumentParser's message for `error`: help goes to stdout with success, anything else is a
 /// user error (ArgumentParser's own usage exit code 64 is not used).
 private func reportCommandLineError(_ error: any Error) -> ExitStatus {
-    let message = Kiln.fullMessage(for: error)
-    if Kiln.exitCode(for: error).isSuccess {
+    let message = KilnCommand.fullMessage(for: error)
+    if KilnCommand.exitCode(for: error).isSuccess {
         if !message.isEmpty { print(message) }
         return .success
     }

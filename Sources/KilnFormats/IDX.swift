@@ -6,7 +6,7 @@ import KilnRuntime
 // Files may be gzip-compressed (detected by the gzip magic, whatever their name).
 
 /// The element types of IDX files, by type code.
-enum IDXElement: UInt8 {
+public enum IDXElement: UInt8, Sendable {
     case u8 = 0x08, i8 = 0x09, i16 = 0x0B, i32 = 0x0C, f32 = 0x0D, f64 = 0x0E
 
     var byteSize: Int {
@@ -42,15 +42,16 @@ public func readIDX(path: String, as dtype: DType? = nil) throws(KilnError) -> H
 }
 
 /// An open IDX file whose header has been read: its element type and shape.
-struct IDXFile {
+public struct IDXFile {
     let reader: ByteReader
-    let element: IDXElement
-    let shape: [Int]
+    public let element: IDXElement
+    public let shape: [Int]
 
     /// An error about this file.
-    func failure(_ problem: String) -> KilnError { reader.failure(problem) }
+    public func failure(_ problem: String) -> KilnError { reader.failure(problem) }
 
-    init(path: String) throws(KilnError) {
+    /// Opens `path` (gzip-compressed or not) and reads its header.
+    public init(path: String) throws(KilnError) {
         reader = try ByteReader(path: path)
         let fail = reader.failure
         let magic = try reader.readBytes(4, what: "the IDX magic")
@@ -85,7 +86,7 @@ struct IDXFile {
     /// what its header says) is first decompressed without storing anything, so a short or
     /// overlong stream fails before the tensor is allocated; otherwise the tensor's memory is
     /// committed only as data arrives.
-    func read(as type: TensorType) throws(KilnError) -> HostTensor {
+    public func read(as type: TensorType) throws(KilnError) -> HostTensor {
         let dtype = type.dtype
         guard dtype.isFloat || (dtype.isInteger && !element.isFloat) else {
             throw failure("cannot read IDX \(element) elements as \(dtype); use f32 or f64\(element.isFloat ? "" : ", i32 or i64")")

@@ -1,3 +1,4 @@
+import KilnFormats
 import KilnIR
 import KilnRuntime
 

@@ -4,7 +4,7 @@ import Glibc
 #endif
 
 /// The root `kiln` command: only dispatches to its subcommands.
-struct Kiln: ParsableCommand {
+struct KilnCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kiln",
         abstract: "Train models, and check, print, run, compile, differentiate and optimize Kiln IR programs (.kir files).",

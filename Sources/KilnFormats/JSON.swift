@@ -1,4 +1,5 @@
 import KilnIR
+import KilnRuntime
 
 /// A JSON value, as checkpoint headers use them. Objects keep their keys in order (duplicates
 /// are a parse error); numbers without a fraction or exponent are integers.
