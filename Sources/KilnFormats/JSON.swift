@@ -32,26 +32,16 @@ enum JSON {
     }
 }
 
+/// `s` as a JSON string literal.
 private func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20:
-            let hex = String(scalar.value, radix: 16)
-            out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        default: out.unicodeScalars.append(scalar)
-        }
+    quoteString(s) { value in
+        let hex = String(value, radix: 16)
+        return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
-    return out + "\""
 }
 
 /// A recursive-descent parser of RFC 8259 JSON.
-private struct JSONParser {
+private struct JSONParser: TextCursor {
     let bytes: [UInt8]
     var position = 0
     /// Deepest nesting accepted, so that no input can exhaust the stack.
@@ -64,20 +54,6 @@ private struct JSONParser {
         skipWhitespace()
         guard position == bytes.count else { throw error("unexpected text after the JSON value") }
         return value
-    }
-
-    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
-
-    private func error(_ message: String) -> KilnError { KilnError("\(message) at byte \(position)") }
-
-    private mutating func skipWhitespace() {
-        while let b = peek(), b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D { position += 1 }
-    }
-
-    private mutating func expect(_ c: UInt8) throws(KilnError) {
-        skipWhitespace()
-        guard peek() == c else { throw error("expected '\(Character(Unicode.Scalar(c)))'") }
-        position += 1
     }
 
     private mutating func parseValue(depth: Int) throws(KilnError) -> JSON {
@@ -114,11 +90,11 @@ private struct JSONParser {
             guard peek() == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
             guard keys.insert(key).inserted else { throw error("duplicate key \"\(key)\"") }
-            try expect(UInt8(ascii: ":"))
+            try expect(":")
             entries.append((key, try parseValue(depth: depth + 1)))
             skipWhitespace()
             if peek() == UInt8(ascii: "}") { position += 1; return .object(entries) }
-            try expect(UInt8(ascii: ","))
+            try expect(",")
         }
     }
 
@@ -131,7 +107,7 @@ private struct JSONParser {
             items.append(try parseValue(depth: depth + 1))
             skipWhitespace()
             if peek() == UInt8(ascii: "]") { position += 1; return .array(items) }
-            try expect(UInt8(ascii: ","))
+            try expect(",")
         }
     }
 

@@ -282,7 +282,7 @@ private indirect enum PythonLiteral {
 }
 
 /// A parser for the subset of Python literal syntax that `.npy` headers use.
-private struct PythonLiteralParser {
+private struct PythonLiteralParser: TextCursor {
     let bytes: [UInt8]
     var position = 0
     /// Deepest nesting accepted, so that no header can exhaust the stack.
@@ -299,20 +299,6 @@ private struct PythonLiteralParser {
         skipWhitespace()
         guard position == bytes.count else { throw error("unexpected text after the closing '}'") }
         return entries
-    }
-
-    private func peek() -> UInt8? { position < bytes.count ? bytes[position] : nil }
-
-    private func error(_ message: String) -> KilnError { KilnError("\(message), at byte \(position)") }
-
-    private mutating func skipWhitespace() {
-        while let b = peek(), b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D { position += 1 }
-    }
-
-    private mutating func expect(_ c: Character) throws(KilnError) {
-        skipWhitespace()
-        guard let ascii = c.asciiValue, peek() == ascii else { throw error("expected '\(c)'") }
-        position += 1
     }
 
     private mutating func parseValue(depth: Int) throws(KilnError) -> PythonLiteral {

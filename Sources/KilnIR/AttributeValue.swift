@@ -21,8 +21,9 @@ public indirect enum AttributeValue: Hashable, Sendable, CustomStringConvertible
     }
 }
 
-/// `s` in double quotes with `\"`, `\\`, `\n`, `\t`, `\r` and `\u{XX}` for other control characters.
-public func quoteString(_ s: String) -> String {
+/// `s` in double quotes with `\"`, `\\`, `\n`, `\t`, `\r`, and `escapeControl(value)` for other
+/// control characters (by default the IR's `\u{XX}`; JSON passes its `\u00XX`).
+public func quoteString(_ s: String, escapeControl: (UInt32) -> String = { "\\u{\(String($0, radix: 16))}" }) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {
@@ -33,7 +34,7 @@ public func quoteString(_ s: String) -> String {
         case "\r": out += "\\r"
         default:
             if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
+                out += escapeControl(scalar.value)
             } else {
                 out.unicodeScalars.append(scalar)
             }
