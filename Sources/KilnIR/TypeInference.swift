@@ -104,13 +104,27 @@ private func windowOutput(_ op: Op, size: Int, window: Int, stride: Int, padding
     return room < 0 ? nil : room / stride + 1
 }
 
+/// The two operands of a convolution op: a float NCHW input and a rank-4 `second` (named so in
+/// errors), once `attrs` are checked.
+private func convolutionOperands(_ op: Op, _ operands: [TensorType], _ second: String,
+                                 _ attrs: ConvAttributes) throws(KilnError) -> (TensorType, TensorType) {
+    try arity(op, operands, 2)
+    try requireFloat(op, operands[0])
+    try requireRank(op, "NCHW input", operands[0], 4)
+    try requireRank(op, second, operands[1], 4)
+    try requireConvAttributes(op, attrs)
+    return (operands[0], operands[1])
+}
+
 private func requireConvAttributes(_ op: Op, _ a: ConvAttributes) throws(KilnError) {
-    try requireCount(op, "stride", a.stride, 2)
-    try requireCount(op, "padding", a.padding, 2)
-    try requireCount(op, "dilation", a.dilation, 2)
-    try requireAll(op, "stride", a.stride, atLeast: 1)
-    try requireAll(op, "padding", a.padding, atLeast: 0)
-    try requireAll(op, "dilation", a.dilation, atLeast: 1)
+    try requirePairs(op, [("stride", a.stride, 1), ("padding", a.padding, 0), ("dilation", a.dilation, 1)])
+}
+
+/// Each of `attributes` has two entries (rows, columns), each at least its bound; every count
+/// is checked before any bound.
+private func requirePairs(_ op: Op, _ attributes: [(name: String, values: [Int], atLeast: Int)]) throws(KilnError) {
+    for a in attributes { try requireCount(op, a.name, a.values, 2) }
+    for a in attributes { try requireAll(op, a.name, a.values, atLeast: a.atLeast) }
 }
 
 /// Spatial output `[H, W]` of a convolution of `input` (NCHW) with a `window` and attributes.
@@ -129,12 +143,7 @@ private func convOutput(_ op: Op, _ input: TensorType, window: [Int], _ a: ConvA
 private func poolOutput(_ op: Op, _ input: TensorType, _ p: PoolAttributes) throws(KilnError) -> TensorType {
     try requireFloat(op, input)
     try requireRank(op, "NCHW input", input, 4)
-    try requireCount(op, "window", p.window, 2)
-    try requireCount(op, "stride", p.stride, 2)
-    try requireCount(op, "padding", p.padding, 2)
-    try requireAll(op, "window", p.window, atLeast: 1)
-    try requireAll(op, "stride", p.stride, atLeast: 1)
-    try requireAll(op, "padding", p.padding, atLeast: 0)
+    try requirePairs(op, [("window", p.window, 1), ("stride", p.stride, 1), ("padding", p.padding, 0)])
     guard p.padding[0] < p.window[0], p.padding[1] < p.window[1] else {
         throw fail("'\(op.name)' padding \(p.padding) must be smaller than the window \(p.window)")
     }
@@ -319,12 +328,7 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
         return a.with(shape: batch + [m, n])
 
     case .conv2d(let attrs):
-        try arity(op, operands, 2)
-        let (input, filter) = (operands[0], operands[1])
-        try requireFloat(op, input)
-        try requireRank(op, "NCHW input", input, 4)
-        try requireRank(op, "OIHW filter", filter, 4)
-        try requireConvAttributes(op, attrs)
+        let (input, filter) = try convolutionOperands(op, operands, "OIHW filter", attrs)
         guard filter.dtype == input.dtype, filter.shape[1] == input.shape[1] else {
             throw fail("'conv2d' filter \(filter) needs \(input.shape[1]) input channels to match input \(input)")
         }
@@ -332,12 +336,7 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
         return input.with(shape: [input.shape[0], filter.shape[0]] + hw)
 
     case let .conv2dTranspose(attrs, outputPadding):
-        try arity(op, operands, 2)
-        let (input, filter) = (operands[0], operands[1])
-        try requireFloat(op, input)
-        try requireRank(op, "NCHW input", input, 4)
-        try requireRank(op, "[Cin,Cout,KH,KW] filter", filter, 4)
-        try requireConvAttributes(op, attrs)
+        let (input, filter) = try convolutionOperands(op, operands, "[Cin,Cout,KH,KW] filter", attrs)
         try requireCount(op, "output_padding", outputPadding, 2)
         guard filter.dtype == input.dtype, filter.shape[0] == input.shape[1] else {
             throw fail("'conv2d_transpose' filter \(filter) needs \(input.shape[1]) input channels (axis 0) to match input \(input)")
@@ -361,12 +360,7 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
         return input.with(shape: [input.shape[0], filter.shape[1]] + hw)
 
     case let .conv2dFilterGrad(attrs, window):
-        try arity(op, operands, 2)
-        let (input, grad) = (operands[0], operands[1])
-        try requireFloat(op, input)
-        try requireRank(op, "NCHW input", input, 4)
-        try requireRank(op, "NCHW output gradient", grad, 4)
-        try requireConvAttributes(op, attrs)
+        let (input, grad) = try convolutionOperands(op, operands, "NCHW output gradient", attrs)
         try requireCount(op, "window", window, 2)
         try requireAll(op, "window", window, atLeast: 1)
         let hw = try convOutput(op, input, window: window, attrs)
