@@ -178,9 +178,9 @@ public final class Trainer {
         guard let step = tracedStep else { throw KilnError.internal("no traced step") }
         let inputs = try stepInputs(step, x, y, count: count, states: states)
         let outputs = try compiledStep?.compiled.run(inputs) ?? interpret(step.function, inputs: inputs)
-        let value = outputs[0][0].asDouble
+        let value = outputs[step.signature.loss][0].asDouble
         guard value.isFinite else { throw nonFiniteLossError(value, step: count, x, y) }
-        store(outputs.dropFirst())
+        store(outputs[step.signature.carriedResults])
         return value
     }
 

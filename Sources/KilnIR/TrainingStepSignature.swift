@@ -36,8 +36,11 @@ public struct TrainingStepSignature: Hashable, Sendable {
     public var carried: Range<Int> { parameters.lowerBound..<buffers.upperBound }
     public var inputCount: Int { buffers.upperBound }
 
+    /// The results holding the carried inputs' new values, in the same order.
+    public var carriedResults: Range<Int> { (loss + 1)..<(loss + 1 + carried.count) }
+
     /// The result that holds the new value of carried input `input`.
-    public func result(carrying input: Int) -> Int { input - carried.lowerBound + 1 }
+    public func result(carrying input: Int) -> Int { input - carried.lowerBound + carriedResults.lowerBound }
 
     /// Whether `f`'s parameters and results are laid out as this signature says.
     public func describes(_ f: Function) -> Bool {
