@@ -4,6 +4,7 @@ import KilnPasses
 import KilnRuntime
 #if canImport(Glibc)
 import Glibc
+import KilnSupport
 #endif
 
 /// Step times of one workload in both modes, measured in one run.

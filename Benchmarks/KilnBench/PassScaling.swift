@@ -1,5 +1,6 @@
 import KilnIR
 import KilnPasses
+import KilnSupport
 
 /// A graph shape the pass-scaling benchmark builds at any size.
 public struct GraphShape: Sendable {

@@ -2,13 +2,6 @@ import KilnAutodiff
 import KilnIR
 import KilnRuntime
 
-/// Runs the VJP rules of `KilnAutodiff` on concrete tensors: eager autograd uses the very rules the
-/// symbolic `grad` transform emits as IR.
-struct EagerEmitter: GradientEmitter {
-    func type(of handle: HostTensor) -> TensorType { handle.type }
-    func emit(_ op: Op, _ operands: [HostTensor]) throws(KilnError) -> HostTensor { try evaluate(op, operands) }
-}
-
 extension Tensor {
     /// Reverse-mode autodiff of this scalar through the tape: adds `d self / d p` to `p.grad` for
     /// every parameter `p` it depends on (call `zeroGrad()` between steps).

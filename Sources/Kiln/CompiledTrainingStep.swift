@@ -4,6 +4,7 @@ import KilnJIT
 import KilnPasses
 #if canImport(Glibc)
 import Glibc
+import KilnSupport
 #endif
 
 /// The JIT tier of compiled training and evaluation: `.optimizing` (the step runs for minutes, gcc's

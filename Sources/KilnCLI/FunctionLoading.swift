@@ -1,6 +1,7 @@
 import ArgumentParser
 import KilnIR
 import KilnPasses
+import KilnSupport
 
 /// A function read from a `.kir` file, optimized, with how long each stage took.
 struct LoadedFunction {

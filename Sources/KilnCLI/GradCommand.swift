@@ -1,6 +1,7 @@
 import ArgumentParser
 import KilnAutodiff
 import KilnIR
+import KilnSupport
 
 /// `kiln grad FILE.kir --wrt a,b`: the function and its reverse-mode gradient, as IR.
 struct GradCommand: ParsableCommand {

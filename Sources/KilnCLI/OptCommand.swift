@@ -1,6 +1,7 @@
 import ArgumentParser
 import KilnIR
 import KilnPasses
+import KilnSupport
 
 /// `kiln opt FILE.kir`: runs optimization passes and prints the optimized IR.
 struct OptCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import KilnIR
 #if canImport(Glibc)
 import Glibc
+import KilnSupport
 #endif
 
 /// A one-line progress display for training: epoch, step, loss, steps per second and ETA. On a

@@ -2,6 +2,7 @@ import ArgumentParser
 import KilnIR
 import KilnJIT
 import KilnRuntime
+import KilnSupport
 
 /// Where `kiln run` executes a function.
 enum Backend: String, CaseIterable, ExpressibleByArgument {

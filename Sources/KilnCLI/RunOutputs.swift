@@ -1,5 +1,6 @@
 import KilnFormats
 import KilnIR
+import KilnSupport
 import KilnRuntime
 #if canImport(Glibc)
 import Glibc

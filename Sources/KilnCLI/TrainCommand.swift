@@ -2,6 +2,7 @@ import ArgumentParser
 import Kiln
 import KilnCodegen
 import KilnIR
+import KilnSupport
 
 /// `kiln train`: trains a model on Fashion-MNIST, compiled by default, with a progress bar and the
 /// test accuracy after every epoch.

@@ -1,6 +1,7 @@
 import CZlib
 import KilnIR
 import KilnRuntime
+import KilnSupport
 
 /// Reads a file's bytes in order, in chunks, inflating gzip on the fly: a file that starts with
 /// the gzip magic `1f 8b` is decompressed (several concatenated members are one stream), any other

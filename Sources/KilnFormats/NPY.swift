@@ -2,6 +2,7 @@ import KilnIR
 import KilnRuntime
 #if canImport(Glibc)
 import Glibc
+import KilnSupport
 #endif
 
 // NumPy's .npy format: the magic "\x93NUMPY", a major and a minor version byte, the header length

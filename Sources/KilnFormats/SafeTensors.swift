@@ -1,5 +1,6 @@
 import KilnIR
 import KilnRuntime
+import KilnSupport
 
 // The safetensors format (https://huggingface.co/docs/safetensors): an 8-byte little-endian
 // header length N, N bytes of JSON header

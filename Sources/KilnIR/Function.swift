@@ -15,19 +15,6 @@ public struct ValueInfo: Hashable, Sendable {
     }
 }
 
-/// A place in a `.kir` file.
-public struct SourceLocation: Hashable, Sendable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-    public var description: String { "\(file):\(line):\(column)" }
-}
-
 /// `results = op(operands)`.
 public struct Instruction: Hashable, Sendable {
     public var op: Op

@@ -1,3 +1,5 @@
+import KilnSupport
+
 /// The largest `.kir` file Kiln reads (1 GiB).
 public let maxModuleFileBytes = 1 << 30
 

@@ -5,6 +5,7 @@ import KilnRuntime
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import KilnSupport
 #endif
 
 /// How long producing a compiled function took.

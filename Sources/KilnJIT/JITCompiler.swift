@@ -1,6 +1,7 @@
 import KilnCodegen
 import KilnIR
 import Synchronization
+import KilnSupport
 
 /// Compiles functions to machine code (IR → C → libtcc, and gcc for the optimizing tier),
 /// remembering recent results.

@@ -1,4 +1,5 @@
 import KilnIR
+import KilnSupport
 
 /// An ordered list of passes and how to run them: once or to a fixed point, verifying after each
 /// pass, recording what each pass did.

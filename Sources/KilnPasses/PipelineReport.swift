@@ -1,3 +1,5 @@
+import KilnSupport
+
 /// What a pipeline run did: the printed IR (with `printAfterAll`) and statistics.
 public struct PipelineReport: Sendable, Hashable {
     /// The IR before the first pass, then a unified diff after each pass that changed it, each

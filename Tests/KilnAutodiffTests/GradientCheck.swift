@@ -132,12 +132,6 @@ func parseFunction(_ text: String) throws -> Function {
     return try #require(module.functions.first)
 }
 
-/// Ops applied to concrete tensors: the eager counterpart of the IR emitter.
-struct EagerEmitter: GradientEmitter {
-    func type(of tensor: HostTensor) -> TensorType { tensor.type }
-    func emit(_ op: Op, _ operands: [HostTensor]) throws(KilnError) -> HostTensor { try evaluate(op, operands) }
-}
-
 /// A seed derived from `text` (FNV-1a), so each parameterized case draws its own numbers.
 func seed(_ text: String) -> UInt64 {
     text.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }

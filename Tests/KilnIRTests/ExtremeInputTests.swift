@@ -1,5 +1,6 @@
 import Foundation
 import KilnIR
+import KilnSupport
 import KilnTestSupport
 import Testing
 

@@ -1,5 +1,6 @@
 import Foundation
 import KilnIR
+import KilnSupport
 import KilnPasses
 import KilnRuntime
 import KilnTestSupport

@@ -1,6 +1,7 @@
 import Testing
 import KilnIR
 import KilnRuntime
+import KilnSupport
 @testable import Kiln
 
 /// The examples of docs/dsl.md, run as written (Fashion-MNIST training on a small prefix).

@@ -2,6 +2,7 @@ import KilnIR
 import KilnRuntime
 #if canImport(Glibc)
 import Glibc
+import KilnSupport
 #endif
 
 /// Writes `tensors` and `metadata` to `path` as safetensors, atomically (a temporary file beside
