@@ -124,55 +124,8 @@ enum PreludeItem: Hashable, Sendable {
             """
         case .ceilDiv:
             return "static long \(functionName)(long a, long b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }  /* b > 0 */"
-        case .im2col(let d):
-            let t = cType(d)
-            return """
-            /* col[(c*kh + i)*kw + j][y*wo + x] = in[c][y*sh - ph + i*dh][x*sw - pw + j*dw], 0 outside */
-            static void \(functionName)(const \(t) *in, \(t) *col, long c_, long h, long w, long kh, long kw,
-                                     long sh, long sw, long ph, long pw, long dh, long dw, long ho, long wo) {
-              for (long c = 0; c < c_; c++) for (long i = 0; i < kh; i++) for (long j = 0; j < kw; j++) {
-                \(t) *row = col + ((c * kh + i) * kw + j) * ho * wo;
-                long off = j * dw - pw;
-                long x0 = kiln_ceil_div(-off, sw), x1 = kiln_ceil_div(w - off, sw);
-                if (x0 < 0) x0 = 0;
-                if (x1 > wo) x1 = wo;
-                if (x1 < x0) x1 = x0;
-                for (long y = 0; y < ho; y++) {
-                  \(t) *dst = row + y * wo;
-                  long iy = y * sh - ph + i * dh;
-                  if (iy < 0 || iy >= h) { memset(dst, 0, wo * sizeof(\(t))); continue; }
-                  const \(t) *src = in + (c * h + iy) * w + off;
-                  long x = 0;
-                  for (; x < x0; x++) dst[x] = 0;
-                  for (; x < x1; x++) dst[x] = src[x * sw];
-                  for (; x < wo; x++) dst[x] = 0;
-                }
-              }
-            }
-            """
-        case .col2im(let d):
-            let t = cType(d)
-            return """
-            /* out[c][y*sh - ph + i*dh][x*sw - pw + j*dw] += col[(c*kh + i)*kw + j][y*wi + x] where inside; out zeroed first */
-            static void \(functionName)(const \(t) *col, \(t) *out, long c_, long h, long w, long kh, long kw,
-                                     long sh, long sw, long ph, long pw, long dh, long dw, long hi, long wi) {
-              memset(out, 0, c_ * h * w * sizeof(\(t)));
-              for (long c = 0; c < c_; c++) for (long i = 0; i < kh; i++) for (long j = 0; j < kw; j++) {
-                const \(t) *row = col + ((c * kh + i) * kw + j) * hi * wi;
-                long off = j * dw - pw;
-                long x0 = kiln_ceil_div(-off, sw), x1 = kiln_ceil_div(w - off, sw);
-                if (x0 < 0) x0 = 0;
-                if (x1 > wi) x1 = wi;
-                for (long y = 0; y < hi; y++) {
-                  long oy = y * sh - ph + i * dh;
-                  if (oy < 0 || oy >= h) continue;
-                  \(t) *dst = out + (c * h + oy) * w + off;
-                  const \(t) *src = row + y * wi;
-                  for (long x = x0; x < x1; x++) dst[x * sw] += src[x];
-                }
-              }
-            }
-            """
+        case .im2col(let d): return im2colDefinition(functionName, d)
+        case .col2im(let d): return col2imDefinition(functionName, d)
         }
     }
 

@@ -4,7 +4,8 @@ import KilnIR
 // innermost loop unrolled 4x. Each element is computed from the inputs through scalar
 // temporaries and only the yielded values are stored. `broadcast_in_dim`, `transpose` and
 // `reshape` of a block argument become strided reads (stride 0 repeats); splat constants become
-// locals declared once before the loops.
+// locals declared once before the loops. A kernel may start with a `matmul` (gemm into an
+// output, then the loop over it) or a `conv2d` (its product, which the loop reads in NCHW order).
 
 /// A body value as the element loop sees it.
 enum FusedValue {
@@ -18,7 +19,7 @@ enum FusedValue {
 extension KernelBuilder {
     /// The kernel of `fused(body)`: block argument `k` is the operand `p<k>`, yielded value `k`
     /// the output `out<k>` (`out` when there is one).
-    mutating func lowerFused(_ body: Function) throws(KilnError) {
+    mutating func lowerFused(_ body: Function, options: CodegenOptions) throws(KilnError) {
         if body.body.contains(where: \.op.isReduction) {
             return try lowerRowFused(body)
         }
@@ -56,11 +57,18 @@ extension KernelBuilder {
             case .broadcastInDim, .transpose, .reshape:
                 values[result] = try layoutView(inst, body, values)
             case let .matmul(transposeA, transposeB):
-                guard let k = body.results.firstIndex(where: { body.type(of: $0) == type }) else {
-                    throw internalError("a fused kernel yields no value of type \(type) to compute its product into")
-                }
-                try lowerProduct(inst, body, values, transposeA, transposeB, into: outputs[k])
-                values[result] = .view(array: outputs[k], shape: type.shape, strides: rowMajorStrides(type.shape))
+                let output = try productOutput(type, body, outputs)
+                try lowerProduct(inst, body, values, transposeA, transposeB, into: output)
+                values[result] = .view(array: output, shape: type.shape, strides: rowMajorStrides(type.shape))
+            case .conv2d(let a):
+                let output = try productOutput(type, body, outputs)
+                let operands = try inst.operands.map { v throws(KilnError) in try blockArray(v, body, values, of: "conv2d") }
+                guard operands.count == 2 else { throw internalError("'conv2d' in a fused kernel without two operands") }
+                line("/* %\(body.name(of: result)) = conv2d(...): its product, read by the loop below */")
+                let product = try convolutionProduct(a, input: operands[0], body.type(of: inst.operands[0]),
+                                                     filter: operands[1], body.type(of: inst.operands[1]), type,
+                                                     into: output, chunkElements: options.convolutionChunkElements)
+                values[result] = .view(array: product.array, shape: type.shape, strides: product.strides)
             case _ where inst.op.family == .elementwise:
                 guard type.shape == shape else {
                     throw internalError("a fused kernel computes %\(body.name(of: result)) of shape \(type.shape) in a loop over \(shape)")
@@ -118,14 +126,28 @@ extension KernelBuilder {
         let types = inst.operands.map(body.type(of:)), out = body.type(of: result)
         open("/* %\(body.name(of: result)) = matmul(...) into \(output) */")
         for (name, (v, type)) in zip(["a", "b"], zip(inst.operands, types)) {
-            guard case let .view(array, shape, strides)? = values[v], strides == rowMajorStrides(shape) else {
-                throw internalError("'matmul' in a fused kernel reads a value that is not a block argument")
-            }
-            line("const \(cType(type.dtype)) *\(name) = \(array);")
+            line("const \(cType(type.dtype)) *\(name) = \(try blockArray(v, body, values, of: "matmul"));")
         }
         if output != "out" { line("\(cType(out.dtype)) *out = \(output);") }
         try lowerMatmul(transposeA: transposeA, transposeB: transposeB, types[0], types[1], out)
         close()
+    }
+
+    /// The output a product of `type` is computed into (or, for a convolution whose product
+    /// needs reordering, the output the loop writes from it): the first yielded value of `type`.
+    private func productOutput(_ type: TensorType, _ body: Function, _ outputs: [String]) throws(KilnError) -> String {
+        guard let k = body.results.firstIndex(where: { body.type(of: $0) == type }) else {
+            throw internalError("a fused kernel yields no value of type \(type) to compute its product into")
+        }
+        return outputs[k]
+    }
+
+    /// The array of the block argument `v`, which a product in a fused kernel reads whole.
+    private func blockArray(_ v: Value, _ body: Function, _ values: [Value: FusedValue], of op: String) throws(KilnError) -> String {
+        guard case let .view(array, shape, strides)? = values[v], strides == rowMajorStrides(shape) else {
+            throw internalError("'\(op)' in a fused kernel reads a value that is not a block argument")
+        }
+        return array
     }
 
     /// `const T t<result> = <expression>;` for the elementwise `inst` of `body` on the operand

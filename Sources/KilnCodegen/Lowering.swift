@@ -5,10 +5,19 @@ public struct CodegenOptions: Hashable, Sendable {
     /// Independent partial results per innermost reduced run (1...8). 1 keeps the interpreter's
     /// row-major summation order exactly; more are faster under tcc and reassociate float sums.
     public var reductionAccumulators: Int
+    /// The most im2col elements one convolution product covers (at least one sample each): a
+    /// convolution over a batch is one gemm per chunk of samples whose columns fit this bound.
+    /// 1 keeps one product per sample, the interpreter's summation order for
+    /// `conv2d_filter_grad`; the default, 2^22 (16 MiB of f32), covers typical batches at once.
+    public var convolutionChunkElements: Int
 
-    public init(reductionAccumulators: Int = 4) {
+    public init(reductionAccumulators: Int = 4, convolutionChunkElements: Int = defaultConvolutionChunkElements) {
         self.reductionAccumulators = min(max(reductionAccumulators, 1), 8)
+        self.convolutionChunkElements = max(convolutionChunkElements, 1)
     }
+
+    /// The default `convolutionChunkElements`.
+    public static let defaultConvolutionChunkElements = 1 << 22
 }
 
 /// What code generation makes of one instruction.
@@ -92,13 +101,14 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
         try k.lowerMatmul(transposeA: ta, transposeB: tb, try operand(0), try operand(1), out)
         names = ["a", "b"]
     case .conv2d(let a):
-        try k.lowerConv2d(a, try operand(0), try operand(1), out)
+        try k.lowerConv2d(a, try operand(0), try operand(1), out, chunkElements: options.convolutionChunkElements)
         names = ["input", "filter"]
     case .conv2dTranspose(let a, _):
-        try k.lowerConv2dTranspose(a, try operand(0), try operand(1), out)
+        try k.lowerConv2dTranspose(a, try operand(0), try operand(1), out, chunkElements: options.convolutionChunkElements)
         names = ["input", "filter"]
     case let .conv2dFilterGrad(a, window):
-        try k.lowerConv2dFilterGrad(a, window: window, try operand(0), try operand(1), out)
+        try k.lowerConv2dFilterGrad(a, window: window, try operand(0), try operand(1), out,
+                                    chunkElements: options.convolutionChunkElements)
         names = ["input", "grad"]
     case .maxPool2d(let p):
         k.lowerMaxPool(p, try operand(0), out)
@@ -128,7 +138,7 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
         k.lowerRngNormal(seed: seed, hasKey: !types.isEmpty, out)
         names = types.isEmpty ? [] : ["key"]
     case .fused(let body):
-        try k.lowerFused(body)
+        try k.lowerFused(body, options: options)
         names = types.indices.map { "p\($0)" }
     }
     guard names.count == types.count else {

@@ -9,9 +9,11 @@ import KilnIR
 /// the leading axes). Code generation writes such a kernel as one loop over rows, each row
 /// making one pass over its elements per reduction depth.
 ///
-/// A `matmul` whose result only an elementwise kernel of its shape reads joins that kernel as its
-/// first instruction (the kernel then calls gemm into an output and runs its loop over it), when
-/// the kernel yields a value of the product's type and the product reads none of its values.
+/// A product whose result only an elementwise kernel of its shape reads joins that kernel as its
+/// first instruction (its epilogue), when the kernel yields a value of the product's type and the
+/// product reads none of its values: a `matmul` (the kernel calls gemm into an output and runs its
+/// loop over it) or a `conv2d` (the kernel computes the convolution's product and its loop, reading
+/// the product in NCHW order, applies the bias and activation as it writes the outputs).
 ///
 /// Instructions are visited in order; an elementwise instruction joins the group of the first
 /// operand producer that has its shape, as long as no value of that group is read by an
@@ -135,19 +137,19 @@ private struct FusionGroups {
             groups[g].yields = groups[g].members.flatMap { f.body[$0].results }.filter { v in
                 readers[v.id].contains { groupOf[$0] != g }
             }
-            if groups[g].savesMemoryTraffic && groups[g].rowShape == nil { attachMatmul(g) }
+            if groups[g].savesMemoryTraffic && groups[g].rowShape == nil { attachProduct(g) }
         }
     }
 
-    /// A `matmul` whose result only group `g` reads, over `g`'s shape, joins `g` (its epilogue)
-    /// when `g` yields a value of the product's type to compute it into, and reads none of `g`'s
-    /// values or copies.
-    private mutating func attachMatmul(_ g: Int) {
+    /// A product (`isEpilogueProduct`) whose result only group `g` reads, over `g`'s shape, joins
+    /// `g` (its epilogue) when `g` yields a value of the product's type to compute it into, and
+    /// reads none of `g`'s values or copies.
+    private mutating func attachProduct(_ g: Int) {
         let group = groups[g]
         let inside = Set(group.members).union(group.copies)
         var tried: Set<Value> = []
         for v in group.members.flatMap({ f.body[$0].operands }) where tried.insert(v).inserted {
-            guard let p = producer[v.id], case .matmul = f.body[p].op, !inside.contains(p),
+            guard let p = producer[v.id], isEpilogueProduct(f.body[p].op), !inside.contains(p),
                   readers[v.id].allSatisfy({ groupOf[$0] == g }), f.type(of: v).shape == group.shape,
                   group.yields.contains(where: { f.type(of: $0) == f.type(of: v) }),
                   f.body[p].operands.allSatisfy({ producer[$0.id].map { !inside.contains($0) } ?? true }),
@@ -267,3 +269,10 @@ private struct FusionGroups {
     }
 }
 
+/// Whether an elementwise epilogue may take `op` into its kernel: `matmul` and `conv2d`, whose
+/// code generation writes the product once and lets the epilogue's loop read it.
+private func isEpilogueProduct(_ op: Op) -> Bool {
+    if case .matmul = op { return true }
+    if case .conv2d = op { return true }
+    return false
+}

@@ -49,7 +49,7 @@ public struct PassDescriptor: Sendable {
         PassDescriptor(name: "dce", summary: "remove instructions whose results are unused") { _ in
             DeadCodeElimination()
         },
-        PassDescriptor(name: "fuse", summary: "group elementwise chains, last-axis reductions and matmul epilogues into fused kernels") { _ in
+        PassDescriptor(name: "fuse", summary: "group elementwise chains, last-axis reductions and matmul and conv2d epilogues into fused kernels") { _ in
             Fusion()
         },
     ]

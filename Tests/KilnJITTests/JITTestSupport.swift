@@ -5,8 +5,9 @@ import KilnRuntime
 import KilnTestSupport
 import Testing
 
-/// Options that keep the interpreter's order of summation, so compiled results are bit-exact.
-let exactOptions = CodegenOptions(reductionAccumulators: 1)
+/// Options that keep the interpreter's order of summation, so compiled results are bit-exact:
+/// one accumulator per reduction and one sample per convolution product.
+let exactOptions = CodegenOptions(reductionAccumulators: 1, convolutionChunkElements: 1)
 
 /// The single function of `text`, parsed and verified.
 func parseFunction(_ text: String) throws -> Function {

@@ -2,10 +2,11 @@ import KilnIR
 import KilnRuntime
 import Testing
 
-/// Compiled matmul and convolutions against the interpreter. Both sides make the same
-/// `cblas_?gemm` calls (same sizes, flags and operands) as long as the interpreter's im2col tile
-/// holds every output position (C·KH·KW·Ho·Wo ≤ 2^18), which all these cases respect: the
-/// results are bit-exact. The col2im accumulation order is the same on both sides.
+/// Compiled matmul and convolutions against the interpreter, with `exactOptions` (one sample per
+/// convolution product). Both sides make the same `cblas_?gemm` calls (same sizes, flags and
+/// operands) as long as the interpreter's im2col tile holds every output position
+/// (C·KH·KW·Ho·Wo ≤ 2^18), which all these cases respect: the results are bit-exact. The col2im
+/// accumulation order is the same on both sides. Batched products: ConvolutionJITTests.
 @Suite struct LinalgJITTests {
     @Test(arguments: [DType.f32, .f64], [false, true])
     func matmul(dtype: DType, transposeA: Bool) throws {

@@ -8,16 +8,21 @@ import Testing
 
 /// Random functions of every op and dtype (Sources/KilnTestSupport), optimized with the default
 /// pipeline and compiled, and interpreted, on random inputs: the results must be bit-exact. Functions summing floats are compiled with one
-/// accumulator per reduction (the interpreter's order); the others with the default options.
+/// accumulator per reduction and one sample per convolution product (the interpreter's order);
+/// the others with the default options.
 /// `KILN_DIFF_CASES` cases (default 2000) from `KILN_RANDOM_SEED` (default 0); a failing case is
 /// shrunk and printed with the seed that replays it.
 @Suite struct RandomDifferentialTests {
     static let compiler = JITCompiler(capacity: 8)
 
-    /// Whether `f` sums floats (the only reduction reassociation changes).
+    /// Whether `f` sums floats in an order the default options change: a float `reduce_sum`
+    /// (several accumulators) or a convolution product (several samples per gemm).
     static func sumsFloats(_ f: Function) -> Bool {
         f.body.contains { inst in
             if case .reduce(.sum, _) = inst.op { return f.type(of: inst.operands[0]).dtype.isFloat }
+            if case .conv2d = inst.op { return true }
+            if case .conv2dTranspose = inst.op { return true }
+            if case .conv2dFilterGrad = inst.op { return true }
             return false
         }
     }
