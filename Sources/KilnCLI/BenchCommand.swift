@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KilnBench
+import KilnCodegen
 import KilnPasses
 
 /// `kiln bench`: benchmarks; training steps by default (`kiln bench steps`), or pass times (`kiln bench passes`).
@@ -30,10 +31,29 @@ struct BenchStepsCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Passes for the compiled step: a comma-separated list, 'default' or 'none'.", valueName: "list"))
     var passes = "default"
 
+    @Option(help: ArgumentHelp("Compare these thread counts of generated code instead (compiled only, interleaved rounds): a comma-separated list such as 1,2.", valueName: "list"))
+    var threads: String?
+
+    @Option(parsing: .unconditional, help: "Rounds of --steps steps per thread count with --threads.")
+    var rounds = 5
+
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    /// The thread counts of `--threads`, empty without it.
+    func threadCounts() throws -> [Int] {
+        guard let threads else { return [] }
+        return try threads.split(separator: ",", omittingEmptySubsequences: false).map { text in
+            guard let n = Int(text), (1...maxThreads).contains(n) else {
+                throw ValidationError("--threads: '\(text)' is not a thread count from 1 to \(maxThreads)")
+            }
+            return n
+        }
+    }
+
     func validate() throws {
+        _ = try threadCounts()
+        if rounds < 1 { throw ValidationError("--rounds must be at least 1, got \(rounds)") }
         let known = Set(Workload.all.map(\.name))
         if let unknown = workloads.first(where: { !known.contains($0) }) {
             throw ValidationError("unknown workload '\(unknown)'; choose from \(Workload.all.map(\.name).joined(separator: ", "))")
@@ -45,6 +65,16 @@ struct BenchStepsCommand: ParsableCommand {
     func run() throws {
         let chosen = workloads.isEmpty ? Workload.all : Workload.all.filter { workloads.contains($0.name) }
         let pipeline = try PassPipeline(parsing: passes)
+        let counts = try threadCounts()
+        if !counts.isEmpty {
+            var results: [ThreadComparisonResult] = []
+            for w in chosen {
+                if !json { writeToStandardError("running \(w.name) on \(threads ?? "") threads: \(w.summary)") }
+                results.append(try runThreadComparison(w, threads: counts, rounds: rounds, stepsPerRound: steps, passes: pipeline))
+            }
+            print(json ? try prettyJSON(results) : threadComparisonTable(results))
+            return
+        }
         var results: [BenchmarkResult] = []
         for w in chosen {
             if !json { writeToStandardError("running \(w.name): \(w.summary)") }

@@ -24,6 +24,7 @@ public struct CProgram: Hashable, Sendable {
 /// the entry point that calls the kernels in order.
 public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) throws(KilnError) -> CProgram {
     try verify(f)
+    let options = try options.resolvingThreads()
     let (f, lowered) = try lowerAll(f, options: options)
     let plan = planMemory(f, scratchBytes: lowered.map { item in
         if case .kernel(_, let k) = item { return k.scratchBytes }
@@ -48,24 +49,23 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
         case let .kernel(operandNames, kernel):
             needs.formUnion(kernel.needs)
             let out = cType(f.type(of: v).dtype)
-            var parameters: [String] = []
+            var parameters: [(type: String, name: String)] = []
             var arguments: [String] = []
             for (result, outputName) in zip(inst.results, outputNames(inst.results.count)) {
                 let type = "\(cType(f.type(of: result).dtype)) *"
-                parameters.append(type + outputName)
+                parameters.append((type, outputName))
                 arguments.append(try pointer(plan.location(of: result), as: type, f))
             }
             for (operand, operandName) in zip(inst.operands, operandNames) {
                 let type = "const \(cType(f.type(of: operand).dtype)) *"
-                parameters.append(type + operandName)
+                parameters.append((type, operandName))
                 arguments.append(try pointer(plan.location(of: operand), as: type, f))
             }
             if let offset = plan.scratchOffsets[index] {
-                parameters.append("\(out) *scratch")
+                parameters.append(("\(out) *", "scratch"))
                 arguments.append(try pointer(.arena(offset: offset), as: "\(out) *", f))
             }
-            definitions.append(([comment, "static void \(name)(\(parameters.joined(separator: ", "))) {"] + kernel.lines + ["}"])
-                .joined(separator: "\n"))
+            definitions.append(kernel.definition(name: name, parameters: parameters, comment: comment))
             calls.append("  \(name)(\(arguments.joined(separator: ", ")));")
         }
     }

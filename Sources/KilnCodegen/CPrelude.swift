@@ -23,6 +23,8 @@ enum PreludeItem: Hashable, Sendable {
     case mix64
     case ceilDiv
     case im2col(DType), col2im(DType)
+    /// The unit's thread pool (CThreadPool.swift) and the pthread functions it calls.
+    case threadPool(threads: Int), pthread(PthreadFunction)
 
     /// The external symbol this item declares, when it declares one.
     var externalSymbol: String? {
@@ -31,6 +33,7 @@ enum PreludeItem: Hashable, Sendable {
         case .memset: return "memset"
         case .gemm(let d): return d == .f32 ? "cblas_sgemm" : "cblas_dgemm"
         case let .math(f, d): return f.name(d)
+        case .pthread(let p): return p.rawValue
         default: return nil
         }
     }
@@ -38,7 +41,7 @@ enum PreludeItem: Hashable, Sendable {
     /// The C name the item declares.
     var functionName: String {
         switch self {
-        case .memcpy, .memset, .gemm, .math: return externalSymbol ?? ""
+        case .memcpy, .memset, .gemm, .math, .pthread: return externalSymbol ?? ""
         case .floatFromBits(let d): return "kiln_\(d.rawValue)_bits"
         case .absFloat(let d), .absInt(let d): return "kiln_abs_\(d.rawValue)"
         case .signFloat(let d): return "kiln_sign_\(d.rawValue)"
@@ -52,6 +55,7 @@ enum PreludeItem: Hashable, Sendable {
         case .ceilDiv: return "kiln_ceil_div"
         case .im2col(let d): return "kiln_im2col_\(d.rawValue)"
         case .col2im(let d): return "kiln_col2im_\(d.rawValue)"
+        case .threadPool: return "kiln_parallel_for"
         }
     }
 
@@ -59,6 +63,7 @@ enum PreludeItem: Hashable, Sendable {
     var dependencies: [PreludeItem] {
         switch self {
         case .im2col, .col2im: return [.ceilDiv, .memset]
+        case .threadPool: return PthreadFunction.allCases.map(PreludeItem.pthread)
         default: return []
         }
     }
@@ -68,6 +73,8 @@ enum PreludeItem: Hashable, Sendable {
         switch self {
         case .memcpy: return "void *memcpy(void *, const void *, unsigned long);"
         case .memset: return "void *memset(void *, int, unsigned long);"
+        case .pthread(let p): return p.prototype
+        case .threadPool(let threads): return threadPoolText(threads: threads)
         case .gemm(let d):
             let t = cType(d)
             return "void \(functionName)(int, int, int, int, int, int, \(t), const \(t) *, int, const \(t) *, int, \(t), \(t) *, int);"
@@ -164,6 +171,6 @@ func externalSymbols(_ items: Set<PreludeItem>) -> [String] {
 public let allExternalSymbols: [String] = {
     let items: [PreludeItem] = [.memcpy, .memset] + [DType.f32, .f64].flatMap { d in
         [PreludeItem.gemm(d)] + MathFunction.allCases.map { PreludeItem.math($0, d) }
-    }
+    } + PthreadFunction.allCases.map(PreludeItem.pthread)
     return items.compactMap(\.externalSymbol).sorted()
 }()

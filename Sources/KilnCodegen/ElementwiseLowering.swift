@@ -5,9 +5,13 @@ import KilnIR
 // live in prelude helpers; plain C operators are used where C already agrees with docs/ir.md.
 
 extension KernelBuilder {
-    /// `out[i] = expression(i)` over `count` elements.
-    mutating func elementwise<E: Error>(_ count: Int, _ expression: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
-        try unrolledLoop(count) { (k, i) throws(E) in "out[\(i)] = \(try expression(&k, i));" }
+    /// `out[i] = expression(i)` over `count` elements of `cost` each (`elementCost`), on the
+    /// pool's threads when the loop is large enough (chunks of 64 elements).
+    mutating func elementwise<E: Error>(_ count: Int, cost: Int = 1,
+                                        _ expression: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
+        try parallelFor(count, grain: 64, work: count * cost) { (k, range) throws(E) in
+            try k.unrolledLoop(range) { (k, i) throws(E) in "out[\(i)] = \(try expression(&k, i));" }
+        }
     }
 }
 
@@ -87,11 +91,13 @@ func convertExpression(_ x: String, from: DType, to: DType, _ k: inout KernelBui
 
 extension KernelBuilder {
     mutating func lowerUnary(_ u: UnaryOp, _ type: TensorType) throws(KilnError) {
-        try elementwise(type.count) { (k, i) throws(KilnError) in try unaryExpression(u, type.dtype, "x[\(i)]", &k) }
+        try elementwise(type.count, cost: elementCost(.unary(u))) { (k, i) throws(KilnError) in
+            try unaryExpression(u, type.dtype, "x[\(i)]", &k)
+        }
     }
 
     mutating func lowerBinary(_ op: BinaryOp, _ type: TensorType) {
-        elementwise(type.count) { k, i in binaryExpression(op, type.dtype, "a[\(i)]", "b[\(i)]", &k) }
+        elementwise(type.count, cost: elementCost(.binary(op))) { k, i in binaryExpression(op, type.dtype, "a[\(i)]", "b[\(i)]", &k) }
     }
 
     mutating func lowerCompare(_ d: CompareDirection, _ count: Int) {

@@ -33,6 +33,7 @@ extension KernelBuilder {
         let outputs = outputNames(body.results.count)
         // Views and constants first; the arrays the loop reads are the views of the iteration shape.
         var elementwise: [Instruction] = []
+        var constants: [String] = []
         var arrays: [(name: String, strides: [Int])] = []
         var arrayOf: [Value: Int] = [:]
         func read(_ v: Value) throws(KilnError) {
@@ -52,7 +53,7 @@ extension KernelBuilder {
             let type = body.type(of: result)
             switch inst.op {
             case .constant(.splat(let value), _):
-                line("const \(cType(type.dtype)) c\(result.id) = \(scalar(value, type.dtype));")
+                constants.append("const \(cType(type.dtype)) c\(result.id) = \(scalar(value, type.dtype));")
                 values[result] = .scalar("c\(result.id)")
             case .broadcastInDim, .transpose, .reshape:
                 values[result] = try layoutView(inst, body, values)
@@ -84,35 +85,42 @@ extension KernelBuilder {
         let outputStrides = rowMajorStrides(shape)
         let (loopShape, strides) = collapseAxes(shape, arrays.map(\.strides) + body.results.map { _ in outputStrides })
         let outer = strides.map { Array($0.dropLast()) }
-        let offsets = openLoops(Array(loopShape.dropLast()),
-                                outer.enumerated().map { a, s in ("q\(a)_", 0, s) })
         let inner = strides.map { $0[$0.count - 1] }
-        func at(_ array: Int, _ name: String, _ i: String) -> String {
-            element(name, offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
-        }
         let hoisted = values
-        try unrolledLoop(loopShape[loopShape.count - 1]) { (k, i) throws(KilnError) in
-            var values = hoisted
-            var statements: [String] = []
-            func operand(_ v: Value) throws(KilnError) -> String {
-                if let a = arrayOf[v] { return at(a, arrays[a].name, i) }
-                guard case .scalar(let expression)? = values[v] else {
-                    throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it")
+        // In parallel, a nest splits its outermost loop, a single loop its elements (chunks of 64).
+        let flat = loopShape.count == 1
+        let work = shape.reduce(1, *) * elementwise.reduce(1) { $0 + elementCost($1.op) }
+        try parallelFor(loopShape[0], grain: flat ? 64 : 1, work: work) { (k, range) throws(KilnError) in
+            for constant in constants { k.line(constant) }
+            let offsets = k.openLoops(Array(loopShape.dropLast()), outer.enumerated().map { a, s in ("q\(a)_", 0, s) },
+                                      range: flat ? nil : (0, range))
+            func at(_ array: Int, _ name: String, _ i: String) -> String {
+                element(name, offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
+            }
+            let run = flat ? range : ParallelRange(lo: "0", hi: "\(loopShape[loopShape.count - 1])", part: range.part, parts: range.parts)
+            try k.unrolledLoop(run) { (k, i) throws(KilnError) in
+                var values = hoisted
+                var statements: [String] = []
+                func operand(_ v: Value) throws(KilnError) -> String {
+                    if let a = arrayOf[v] { return at(a, arrays[a].name, i) }
+                    guard case .scalar(let expression)? = values[v] else {
+                        throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it")
+                    }
+                    return expression
                 }
-                return expression
+                for inst in elementwise {
+                    var x: [String] = []
+                    for v in inst.operands { x.append(try operand(v)) }
+                    statements.append(try k.elementStatement(inst, body, x))
+                    values[inst.results[0]] = .scalar("t\(inst.results[0].id)")
+                }
+                for (k, (v, name)) in zip(body.results, outputs).enumerated() {
+                    statements.append("\(at(arrays.count + k, name, i)) = \(try operand(v));")
+                }
+                return "{ " + statements.joined(separator: " ") + " }"
             }
-            for inst in elementwise {
-                var x: [String] = []
-                for v in inst.operands { x.append(try operand(v)) }
-                statements.append(try k.elementStatement(inst, body, x))
-                values[inst.results[0]] = .scalar("t\(inst.results[0].id)")
-            }
-            for (k, (v, name)) in zip(body.results, outputs).enumerated() {
-                statements.append("\(at(arrays.count + k, name, i)) = \(try operand(v));")
-            }
-            return "{ " + statements.joined(separator: " ") + " }"
+            k.closeLoops()
         }
-        closeLoops()
     }
 
     /// The `matmul` instruction `inst` of an epilogue kernel as its gemm call into the output

@@ -10,6 +10,15 @@ struct KernelBuilder {
     private(set) var needs: Set<PreludeItem> = []
     /// Bytes of arena scratch the kernel receives as its last parameter (`scratch`), 0 for none.
     var scratchBytes = 0
+    /// Threads of the unit's pool and the least work (elements times `elementCost`) a loop needs
+    /// to run on them (`CodegenOptions`).
+    var threads = 1
+    var parallelThreshold = Int.max
+    /// The loops that run on the pool, each written as its own C function (see `definition`).
+    private(set) var regions: [ParallelRegion] = []
+    /// Where the body calls each region: line index, indentation, region.
+    private var regionCalls: [(line: Int, depth: Int, region: Int)] = []
+    private var inRegion = false
     private var depth = 1
     private var loopNests: [Int] = []
 
@@ -34,6 +43,64 @@ struct KernelBuilder {
     mutating func call(_ item: PreludeItem, _ arguments: String...) -> String {
         use(item)
         return "\(item.functionName)(\(arguments.joined(separator: ", ")))"
+    }
+
+    /// `body` over the iterations `0..<count`, split among the pool's threads when `work` (the
+    /// loop's elements times their `elementCost`) reaches the threshold and there are at least two
+    /// chunks of `grain` iterations; on one thread otherwise. `body` writes the iterations
+    /// `range.lo ..< range.hi` (C expressions) and may only touch memory those iterations own; it
+    /// runs in a function of its own, seeing the kernel's parameters but not its locals.
+    mutating func parallelFor<E: Error>(_ count: Int, grain: Int = 1, work: Int,
+                                        _ body: (inout KernelBuilder, ParallelRange) throws(E) -> Void) throws(E) {
+        guard threads > 1, work >= parallelThreshold, (count + grain - 1) / grain >= 2, !inRegion else {
+            return try body(&self, ParallelRange(lo: "0", hi: "\(count)", part: "0", parts: 1))
+        }
+        let saved = (lines, depth)
+        (lines, depth, inRegion) = ([], 1, true)
+        defer { inRegion = false }
+        try body(&self, ParallelRange(lo: "lo", hi: "hi", part: "t", parts: threads))
+        regions.append(ParallelRegion(lines: lines, count: count, grain: grain))
+        (lines, depth) = saved
+        use(.threadPool(threads: threads))
+        regionCalls.append((lines.count, depth, regions.count - 1))
+        lines.append("")
+    }
+
+    /// The kernel's C: a function per parallel region (`<name>_part<k>`, taking the kernel's
+    /// parameters through an array of pointers), then `static void <name>(<parameters>)`.
+    func definition(name: String, parameters: [(type: String, name: String)], comment: String) -> String {
+        var text: [String] = []
+        for (k, region) in regions.enumerated() {
+            let unpack = parameters.enumerated().map { "  \($1.type)\($1.name) = (\($1.type))ctx[\($0)];" }
+            text.append((["/* \(name), part \(k): iterations lo..<hi of its loop, on thread t */",
+                          "static void \(name)_part\(k)(void **ctx, long lo, long hi, long t) {"] + unpack + region.lines + ["}"])
+                .joined(separator: "\n"))
+        }
+        var body = lines
+        for call in regionCalls {
+            let region = regions[call.region], indent = String(repeating: "  ", count: call.depth)
+            let pointers = parameters.enumerated().map { "ctx[\($0)] = (void *)\($1.name);" }.joined(separator: " ")
+            body[call.line] = indent + "{ void *ctx[\(max(parameters.count, 1))]; \(pointers) kiln_parallel_for(\(name)_part\(call.region), ctx, \(region.count), \(region.grain)); }"
+        }
+        let signature = parameters.map { $0.type + $0.name }.joined(separator: ", ")
+        text.append(([comment, "static void \(name)(\(signature)) {"] + body + ["}"]).joined(separator: "\n"))
+        return text.joined(separator: "\n\n")
+    }
+
+    /// `statement(i)` for `i` in `range.lo ..< range.hi`, unrolled 4x with a scalar tail; `i` is
+    /// named `index`. Constant bounds give the loops of `unrolledLoop(_:index:_:)`.
+    mutating func unrolledLoop<E: Error>(_ range: ParallelRange, index: String = "i",
+                                         _ statement: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
+        if range.lo == "0", let count = Int(range.hi) { return try unrolledLoop(count, index: index, statement) }
+        line("{")
+        depth += 1
+        line("long e = \(range.lo) + (\(range.hi) - \(range.lo)) / 4 * 4;")
+        open("for (long \(index) = \(range.lo); \(index) < e; \(index) += 4)")
+        line(try statement(&self, index))
+        for k in 1..<4 { line(try statement(&self, "\(index) + \(k)")) }
+        close()
+        line("for (long \(index) = e; \(index) < \(range.hi); \(index)++) " + (try statement(&self, index)))
+        close()
     }
 
     /// `statement(i)` for `i` in `0..<count`, unrolled 4x with a scalar tail; `i` is named `index`.
@@ -71,12 +138,15 @@ struct KernelBuilder {
 
     /// Opens one `for` loop per axis of `shape` (index `i<level>`) and declares, at each level,
     /// the element offset of every array: `base + sum(i_k * strides[k])`, named `<prefix><level>`.
-    /// Returns each array's innermost offset expression. `closeLoops()` ends the nest.
-    mutating func openLoops(_ shape: [Int], _ arrays: [(prefix: String, base: Int, strides: [Int])]) -> [String] {
+    /// Returns each array's innermost offset expression. `closeLoops()` ends the nest. With
+    /// `range`, the loop at `range.level` runs `range.lo ..< range.hi` only (a parallel part).
+    mutating func openLoops(_ shape: [Int], _ arrays: [(prefix: String, base: Int, strides: [Int])],
+                            range: (level: Int, ParallelRange)? = nil) -> [String] {
         var offsets = arrays.map { String($0.base) }
         for (level, size) in shape.enumerated() {
             let index = "i\(level)"
-            open("for (long \(index) = 0; \(index) < \(size); \(index)++)")
+            let (lo, hi) = range.map { $0.level == level ? ($0.1.lo, $0.1.hi) : ("0", "\(size)") } ?? ("0", "\(size)")
+            open("for (long \(index) = \(lo); \(index) < \(hi); \(index)++)")
             for (a, array) in arrays.enumerated() where array.strides[level] != 0 {
                 let term = array.strides[level] == 1 ? index : "\(index) * \(array.strides[level])"
                 let name = "\(array.prefix)\(level)"
@@ -91,6 +161,23 @@ struct KernelBuilder {
     mutating func closeLoops() {
         for _ in 0..<(loopNests.popLast() ?? 0) { close() }
     }
+}
+
+/// The iterations one part of a parallel loop runs, as C expressions: `lo ..< hi`, on part
+/// `part` of `parts` (`"0"`, `"<count>"`, `"0"`, 1 when the loop runs on one thread).
+struct ParallelRange {
+    var lo: String
+    var hi: String
+    var part: String
+    var parts: Int
+}
+
+/// A loop of a kernel run by the pool: its body (over `lo..<hi` on thread `t`), its iteration
+/// count and the grain of its partition.
+struct ParallelRegion {
+    var lines: [String]
+    var count: Int
+    var grain: Int
 }
 
 /// Whether `value` stored as `dtype` has all bytes zero (so `memset` can write it).

@@ -10,10 +10,29 @@ public struct CodegenOptions: Hashable, Sendable {
     /// 1 keeps one product per sample, the interpreter's summation order for
     /// `conv2d_filter_grad`; the default, 2^22 (16 MiB of f32), covers typical batches at once.
     public var convolutionChunkElements: Int
+    /// Threads the unit's parallel loops run on (1...`maxThreads`); nil: `defaultThreadCount()`
+    /// (`KILN_NUM_THREADS`, else every core), read when the unit is generated.
+    public var threads: Int?
+    /// The least work (elements times their cost: 8 for a libm call, 1 otherwise) of a loop that
+    /// runs on several threads; smaller loops stay on the calling thread.
+    public var parallelThreshold: Int
 
-    public init(reductionAccumulators: Int = 4, convolutionChunkElements: Int = defaultConvolutionChunkElements) {
+    /// The work below which a loop stays serial by default (measured, docs/codegen.md, Threads).
+    public static let defaultParallelThreshold = 32_768
+
+    public init(reductionAccumulators: Int = 4, convolutionChunkElements: Int = defaultConvolutionChunkElements,
+                threads: Int? = nil, parallelThreshold: Int = defaultParallelThreshold) {
         self.reductionAccumulators = min(max(reductionAccumulators, 1), 8)
         self.convolutionChunkElements = max(convolutionChunkElements, 1)
+        self.threads = threads.map { min(max($0, 1), maxThreads) }
+        self.parallelThreshold = max(parallelThreshold, 0)
+    }
+
+    /// These options with `threads` decided (from the environment when nil).
+    public func resolvingThreads() throws(KilnError) -> CodegenOptions {
+        var options = self
+        if threads == nil { options.threads = try defaultThreadCount() }
+        return options
     }
 
     /// The default `convolutionChunkElements`.
@@ -44,6 +63,8 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
         return types[i]
     }
     var k = KernelBuilder()
+    k.threads = options.threads ?? 1
+    k.parallelThreshold = options.parallelThreshold
     let names: [String]
     switch inst.op {
     case let .constant(literal, _):

@@ -8,26 +8,38 @@ extension KernelBuilder {
     /// pooled element's index, `corner` the input index of its window's top-left (possibly in the
     /// padding) and `i0 i1 j0 j1` the window's in-bounds rows and columns; input element
     /// `(i, j)` of the window is at `corner + i * W + j`.
-    private mutating func poolWindows(_ p: PoolAttributes, input: TensorType, pooled: [Int], _ body: (inout KernelBuilder) -> Void) {
+    ///
+    /// In parallel, threads split the planes: a window reads and a gradient writes only its own
+    /// plane, so the parts are independent. `zeroing` first zeroes the input-shaped `out` (a
+    /// gradient), each part its own planes.
+    private mutating func poolWindows(_ p: PoolAttributes, input: TensorType, pooled: [Int], zeroing: Bool = false,
+                                      _ body: (inout KernelBuilder) -> Void) {
         let (h, w, ho, wo) = (input.shape[2], input.shape[3], pooled[2], pooled[3])
         let planes = input.shape[0] * input.shape[1]
-        guard planes * ho * wo > 0 else { return }
         let (kh, kw, sh, sw, ph, pw) = (p.window[0], p.window[1], p.stride[0], p.stride[1], p.padding[0], p.padding[1])
-        open("for (long c = 0; c < \(planes); c++)")
-        open("for (long oy = 0; oy < \(ho); oy++)")
-        line("long i0 = \(ph) - oy * \(sh), i1 = \(h + ph) - oy * \(sh);")
-        line("if (i0 < 0) i0 = 0;")
-        line("if (i1 > \(kh)) i1 = \(kh);")
-        open("for (long ox = 0; ox < \(wo); ox++)")
-        line("long j0 = \(pw) - ox * \(sw), j1 = \(w + pw) - ox * \(sw);")
-        line("if (j0 < 0) j0 = 0;")
-        line("if (j1 > \(kw)) j1 = \(kw);")
-        line("long po = (c * \(ho) + oy) * \(wo) + ox;")
-        line("long corner = c * \(h * w) + (oy * \(sh)\(minus(ph))) * \(w) + ox * \(sw)\(minus(pw));")
-        body(&self)
-        close()
-        close()
-        close()
+        guard planes * ho * wo > 0 else { return zeroing ? zero(input.count, input.dtype) : () }
+        parallelFor(planes, work: planes * ho * wo * kh * kw) { k, range in
+            if zeroing && range.parts == 1 {
+                k.zero(input.count, input.dtype)
+            } else if zeroing {
+                k.line(k.call(.memset, "out + lo * \(h * w)", "0", "(hi - lo) * \(h * w) * sizeof(\(cType(input.dtype)))") + ";")
+            }
+            k.open("for (long c = \(range.lo); c < \(range.hi); c++)")
+            k.open("for (long oy = 0; oy < \(ho); oy++)")
+            k.line("long i0 = \(ph) - oy * \(sh), i1 = \(h + ph) - oy * \(sh);")
+            k.line("if (i0 < 0) i0 = 0;")
+            k.line("if (i1 > \(kh)) i1 = \(kh);")
+            k.open("for (long ox = 0; ox < \(wo); ox++)")
+            k.line("long j0 = \(pw) - ox * \(sw), j1 = \(w + pw) - ox * \(sw);")
+            k.line("if (j0 < 0) j0 = 0;")
+            k.line("if (j1 > \(kw)) j1 = \(kw);")
+            k.line("long po = (c * \(ho) + oy) * \(wo) + ox;")
+            k.line("long corner = c * \(h * w) + (oy * \(sh)\(minus(ph))) * \(w) + ox * \(sw)\(minus(pw));")
+            body(&k)
+            k.close()
+            k.close()
+            k.close()
+        }
     }
 
     /// Declares `best`, the first maximum of the window in row-major order (a NaN is the maximum:
@@ -64,9 +76,7 @@ extension KernelBuilder {
 
     /// Each output gradient added at the first maximum of its window.
     mutating func lowerMaxPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
-        zero(x.count, x.dtype)
-        guard x.count > 0 else { return }
-        poolWindows(p, input: x, pooled: grad.shape) { k in
+        poolWindows(p, input: x, pooled: grad.shape, zeroing: true) { k in
             k.firstMaximum(x)
             k.line("out[at] += grad[po];")
         }
@@ -74,9 +84,7 @@ extension KernelBuilder {
 
     /// Each output gradient divided by the window size, added at every in-bounds window position.
     mutating func lowerAvgPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
-        zero(x.count, x.dtype)
-        guard x.count > 0 else { return }
-        poolWindows(p, input: x, pooled: grad.shape) { k in
+        poolWindows(p, input: x, pooled: grad.shape, zeroing: true) { k in
             k.line("\(cType(x.dtype)) share = grad[po] / \(p.window[0] * p.window[1]);")
             k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * \(x.shape[3]) + j] += share;")
         }

@@ -29,38 +29,46 @@ extension KernelBuilder {
         // When only the innermost run is reduced, each output is one run: no need to fill `out` first.
         let onePass = innerOutStride == 0 && !strides[0].dropLast().contains(0)
         if !onePass { fill("out", count: out.count, value: identity, out.dtype) }
-        var initial = scalar(identity, x.dtype)
-        if cLiteral(identity, x.dtype) == nil && innerOutStride == 0 {
-            line("const \(cType(x.dtype)) identity = \(initial);")
-            initial = "identity"
-        }
-        let offsets = openLoops(Array(dims.dropLast()), [("o", 0, Array(strides[0].dropLast())),
-                                                         ("s", 0, Array(strides[1].dropLast()))])
-        let (o, s) = (offsets[0], offsets[1])
-        let (t, op) = (cType(x.dtype), r.combiner)
-        if innerOutStride == 0 {
-            let count = max(1, min(accumulators, run))
-            let acc = (0..<count).map { "acc\($0)" }
-            line("\(t) " + acc.enumerated().map { "\($1) = \($0 > 0 || onePass ? initial : element("out", o, "0"))" }.joined(separator: ", ") + ";")
-            let main = run - run % count
-            if main > 0 {
-                open("for (long j = 0; j < \(main); j += \(count))")
-                for (k, a) in acc.enumerated() {
-                    line("\(a) = \(binaryExpression(op, x.dtype, a, element("x", s, k == 0 ? "j" : "j + \(k)"), &self));")
+        // In parallel, threads split independent outputs, each reduced in the serial order: the
+        // innermost run when it is kept, else the outermost kept loop; a reduction to one output
+        // stays serial.
+        let outer = Array(dims.dropLast())
+        let split = innerOutStride != 0 ? outer.count : outer.indices.first { strides[0][$0] != 0 }
+        let count = split.map { $0 == outer.count ? run : outer[$0] } ?? 1
+        parallelFor(count, grain: split == outer.count ? 64 : 1, work: x.count) { k, range in
+            var initial = k.scalar(identity, x.dtype)
+            if cLiteral(identity, x.dtype) == nil && innerOutStride == 0 {
+                k.line("const \(cType(x.dtype)) identity = \(initial);")
+                initial = "identity"
+            }
+            let offsets = k.openLoops(outer, [("o", 0, Array(strides[0].dropLast())), ("s", 0, Array(strides[1].dropLast()))],
+                                      range: split.flatMap { $0 < outer.count ? ($0, range) : nil })
+            let (o, s) = (offsets[0], offsets[1])
+            let (t, op) = (cType(x.dtype), r.combiner)
+            if innerOutStride == 0 {
+                let count = max(1, min(accumulators, run))
+                let acc = (0..<count).map { "acc\($0)" }
+                k.line("\(t) " + acc.enumerated().map { "\($1) = \($0 > 0 || onePass ? initial : element("out", o, "0"))" }.joined(separator: ", ") + ";")
+                let main = run - run % count
+                if main > 0 {
+                    k.open("for (long j = 0; j < \(main); j += \(count))")
+                    for (n, a) in acc.enumerated() {
+                        k.line("\(a) = \(binaryExpression(op, x.dtype, a, element("x", s, n == 0 ? "j" : "j + \(n)"), &k));")
+                    }
+                    k.close()
                 }
-                close()
+                if main < run {
+                    k.line("for (long j = \(main); j < \(run); j++) acc0 = \(binaryExpression(op, x.dtype, "acc0", element("x", s, "j"), &k));")
+                }
+                k.line("\(element("out", o, "0")) = \(k.combineTree(acc[...], op, x.dtype));")
+            } else {
+                k.unrolledLoop(split == outer.count ? range : ParallelRange(lo: "0", hi: "\(run)", part: "0", parts: 1), index: "j") { k, j in
+                    let target = element("out", o, j)
+                    return "\(target) = \(binaryExpression(op, x.dtype, target, element("x", s, j), &k));"
+                }
             }
-            if main < run {
-                line("for (long j = \(main); j < \(run); j++) acc0 = \(binaryExpression(op, x.dtype, "acc0", element("x", s, "j"), &self));")
-            }
-            line("\(element("out", o, "0")) = \(combineTree(acc[...], op, x.dtype));")
-        } else {
-            unrolledLoop(run, index: "j") { k, j in
-                let target = element("out", o, j)
-                return "\(target) = \(binaryExpression(op, x.dtype, target, element("x", s, j), &k));"
-            }
+            k.closeLoops()
         }
-        closeLoops()
     }
 
     /// Pairwise combination of the accumulators: `(acc0 + acc1) + (acc2 + acc3)`.
@@ -76,16 +84,20 @@ extension KernelBuilder {
         let outer = x.shape[..<axis].reduce(1, *), size = x.shape[axis]
         let inner = x.shape[(axis + 1)...].reduce(1, *)
         guard outer * inner > 0 else { return }
-        let offsets = openLoops([outer, inner], [("o", 0, [inner, 1]), ("s", 0, [size * inner, 1])])
-        let t = cType(x.dtype)
-        line("\(t) best = \(element("x", offsets[1], "0"));")
-        line("int arg = 0;")
-        let (keepGoing, better) = x.dtype.isFloat ? (" && best == best", "v > best || v != v") : ("", "v > best")
-        open("for (long k = 1; k < \(size)\(keepGoing); k++)")
-        line("\(t) v = \(element("x", offsets[1], scaled("k", inner)));")
-        line("if (\(better)) { best = v; arg = (int)k; }")
-        close()
-        line("\(element("out", offsets[0], "0")) = arg;")
-        closeLoops()
+        // In parallel, threads split the outer loop (the inner one when there is one outer row).
+        let level = outer > 1 ? 0 : 1
+        parallelFor(level == 0 ? outer : inner, work: x.count) { k, range in
+            let offsets = k.openLoops([outer, inner], [("o", 0, [inner, 1]), ("s", 0, [size * inner, 1])], range: (level, range))
+            let t = cType(x.dtype)
+            k.line("\(t) best = \(element("x", offsets[1], "0"));")
+            k.line("int arg = 0;")
+            let (keepGoing, better) = x.dtype.isFloat ? (" && best == best", "v > best || v != v") : ("", "v > best")
+            k.open("for (long k = 1; k < \(size)\(keepGoing); k++)")
+            k.line("\(t) v = \(element("x", offsets[1], scaled("k", inner)));")
+            k.line("if (\(better)) { best = v; arg = (int)k; }")
+            k.close()
+            k.line("\(element("out", offsets[0], "0")) = arg;")
+            k.closeLoops()
+        }
     }
 }

@@ -13,20 +13,32 @@ extension KernelBuilder {
     mutating func lowerRowFused(_ body: Function) throws(KilnError) {
         let plan = try RowPlan(body)
         let shape = plan.shape, rowShape = Array(shape.dropLast())
+        let rows = collapseAxes(rowShape, plan.arrays.map { Array($0.strides.dropLast()) })
+        // In parallel, the outermost loop over rows is split; each thread has its own row buffers.
+        let work = shape.reduce(1, *) * body.body.reduce(1) { $0 + elementCost($1.op) }
+        try parallelFor(rows.shape[0], work: work) { (k, range) throws(KilnError) in
+            try k.lowerRows(plan, body, rows, range)
+        }
+    }
+
+    /// The loops over the rows `range` of the outermost row axis (all rows on one thread).
+    private mutating func lowerRows(_ plan: RowPlan, _ body: Function, _ rows: (shape: [Int], strides: [[Int]]),
+                                    _ range: ParallelRange) throws(KilnError) {
+        let shape = plan.shape
         for inst in body.body {
             if case .constant(.splat(let value), _) = inst.op, let result = inst.results.first {
                 line("const \(cType(body.type(of: result).dtype)) c\(result.id) = \(scalar(value, body.type(of: result).dtype));")
             }
         }
         if plan.rowBufferBytes > 0 {
-            scratchBytes = plan.rowBufferBytes
+            scratchBytes = plan.rowBufferBytes * range.parts
+            let base = range.parts == 1 ? "" : "\(range.part) * \(plan.rowBufferBytes) + "
             for (v, offset) in plan.rowBuffers {
                 let t = cType(body.type(of: v).dtype)
-                line("\(t) *r\(v.id) = (\(t) *)((char *)scratch + \(offset));")
+                line("\(t) *r\(v.id) = (\(t) *)((char *)scratch + \(base)\(offset));")
             }
         }
-        let rows = collapseAxes(rowShape, plan.arrays.map { Array($0.strides.dropLast()) })
-        let offsets = openLoops(rows.shape, rows.strides.enumerated().map { a, s in ("q\(a)_", 0, s) })
+        let offsets = openLoops(rows.shape, rows.strides.enumerated().map { a, s in ("q\(a)_", 0, s) }, range: (0, range))
         func at(_ array: Int, _ j: String) -> String {
             let inner = plan.arrays[array].strides[shape.count - 1]
             return element(plan.arrays[array].name, offsets[array], inner == 0 ? "0" : scaled(j, inner))
@@ -79,7 +91,7 @@ extension KernelBuilder {
 
 /// What a row-wise fused body reads and computes, and at which depth (the number of reductions
 /// a value depends on in sequence: pass `p` computes the element values of depth `p`).
-private struct RowPlan {
+struct RowPlan {
     /// Where a pass reads a value from.
     enum Source {
         case array(Int)

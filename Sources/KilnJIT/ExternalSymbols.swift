@@ -20,6 +20,15 @@ private typealias Dgemm = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TR
                                           UnsafeMutablePointer<Double>?, blasint) -> Void
 private typealias Memcpy = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, Int) -> UnsafeMutableRawPointer?
 private typealias Memset = @convention(c) (UnsafeMutableRawPointer, Int32, Int) -> UnsafeMutableRawPointer?
+private typealias ThreadCreate = @convention(c) (UnsafeMutablePointer<pthread_t>, UnsafePointer<pthread_attr_t>?,
+                                                 @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?,
+                                                 UnsafeMutableRawPointer?) -> Int32
+private typealias ThreadJoin = @convention(c) (pthread_t, UnsafeMutablePointer<UnsafeMutableRawPointer?>?) -> Int32
+private typealias MutexInit = @convention(c) (UnsafeMutablePointer<pthread_mutex_t>, UnsafePointer<pthread_mutexattr_t>?) -> Int32
+private typealias MutexFunction = @convention(c) (UnsafeMutablePointer<pthread_mutex_t>) -> Int32
+private typealias CondInit = @convention(c) (UnsafeMutablePointer<pthread_cond_t>, UnsafePointer<pthread_condattr_t>?) -> Int32
+private typealias CondFunction = @convention(c) (UnsafeMutablePointer<pthread_cond_t>) -> Int32
+private typealias CondWait = @convention(c) (UnsafeMutablePointer<pthread_cond_t>, UnsafeMutablePointer<pthread_mutex_t>) -> Int32
 
 private func address<F>(_ function: F) -> UnsafeRawPointer {
     unsafeBitCast(function, to: UnsafeRawPointer.self)
@@ -48,6 +57,17 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     case "cos": return address(cos as DoubleFunction)
     case "floor": return address(floor as DoubleFunction)
     case "pow": return address(pow as DoubleBinary)
+    case "pthread_create": return address(pthread_create as ThreadCreate)
+    case "pthread_join": return address(pthread_join as ThreadJoin)
+    case "pthread_mutex_init": return address(pthread_mutex_init as MutexInit)
+    case "pthread_mutex_destroy": return address(pthread_mutex_destroy as MutexFunction)
+    case "pthread_mutex_lock": return address(pthread_mutex_lock as MutexFunction)
+    case "pthread_mutex_unlock": return address(pthread_mutex_unlock as MutexFunction)
+    case "pthread_cond_init": return address(pthread_cond_init as CondInit)
+    case "pthread_cond_destroy": return address(pthread_cond_destroy as CondFunction)
+    case "pthread_cond_wait": return address(pthread_cond_wait as CondWait)
+    case "pthread_cond_broadcast": return address(pthread_cond_broadcast as CondFunction)
+    case "pthread_cond_signal": return address(pthread_cond_signal as CondFunction)
     default: return nil
     }
 }

@@ -85,6 +85,7 @@ public final class JITCompiler: Sendable {
     /// `f` compiled by libtcc, from the cache when it is there.
     private func baseline(_ f: Function, options: CodegenOptions, appending extra: String,
                           extraSymbols: [String]) throws(KilnError) -> CompiledFunction {
+        let options = try options.resolvingThreads()
         let key = CacheKey(function: structuralForm(f), options: options, extra: extra)
         if let cached = cache.withLock({ $0.lookup(key) }) { return cached }
         let clock = ContinuousClock()

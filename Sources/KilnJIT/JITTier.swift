@@ -32,6 +32,13 @@ protocol LoadedCode: AnyObject, Sendable {
 
 extension TCCModule: LoadedCode {}
 
+/// Stops the thread pool of a unit (`kiln_threads_stop`, when the unit has one), so that no worker
+/// runs in the code once it is unloaded.
+func stopThreads(_ stop: UnsafeMutableRawPointer?) {
+    guard let stop else { return }
+    unsafeBitCast(stop, to: (@convention(c) () -> Void).self)()
+}
+
 /// The code one call runs, as `CompiledFunction.withEntryAndArena` hands it: the entry point and
 /// the symbols of a single tier, so a driver loop never mixes tiers.
 public struct TierCode {

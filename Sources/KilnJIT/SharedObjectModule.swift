@@ -1,3 +1,4 @@
+import KilnCodegen
 import KilnIR
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,10 @@ final class SharedObjectModule: LoadedCode, @unchecked Sendable {
         self.entry = entry
     }
 
-    deinit { dlclose(handle) }
+    deinit {
+        stopThreads(dlsym(handle, threadsStopSymbol))
+        dlclose(handle)
+    }
 
     func symbol(_ name: String) -> UnsafeMutableRawPointer? { dlsym(handle, name) }
 }

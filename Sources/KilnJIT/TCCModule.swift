@@ -1,4 +1,5 @@
 import CTCC
+import KilnCodegen
 import KilnIR
 import Synchronization
 
@@ -21,6 +22,7 @@ final class TCCModule: @unchecked Sendable {
     }
 
     deinit {
+        stopThreads(symbol(threadsStopSymbol))
         tccLock.withLock { _ in tcc_delete(state) }
     }
 

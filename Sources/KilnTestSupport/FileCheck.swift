@@ -3,7 +3,8 @@
 ///
 /// - `# RUN: fold,cse` — run these passes and check the printed IR (`--fast-math` after the list
 ///   turns on fast-math rules); `# RUN: emit-c` — check the C that code generation writes
-///   (`--accumulators N` sets the reduction accumulators).
+///   (`--accumulators N` sets the reduction accumulators, `--threads N` the threads of parallel
+///   loops, 1 when not given).
 /// - `# CHECK: text` — the next output line containing `text`, after the previous match.
 /// - `# CHECK-NEXT: text` — the line right after the previous match contains `text`.
 /// - `# CHECK-NOT: text` — no line between the previous match and the next one (or the end of
@@ -18,7 +19,7 @@ public struct CheckFile: Sendable {
     /// What the RUN line asks for.
     public enum Command: Equatable, Sendable {
         case passes(String, fastMath: Bool)
-        case emitC(accumulators: Int?)
+        case emitC(accumulators: Int?, threads: Int = 1)
     }
 
     public var command: Command
@@ -85,12 +86,20 @@ public struct CheckFile: Sendable {
     private static func command(_ run: String) throws(CheckError) -> Command {
         var words = run.split(separator: " ").map(String.init)
         if words.first == "emit-c" {
-            switch words.count {
-            case 1: return .emitC(accumulators: nil)
-            case 3 where words[1] == "--accumulators": if let n = Int(words[2]) { return .emitC(accumulators: n) }
-            default: break
+            var (accumulators, threads): (Int?, Int) = (nil, 1)
+            var rest = words.dropFirst()
+            while rest.count >= 2, let n = Int(rest[rest.startIndex + 1]) {
+                switch rest.first {
+                case "--accumulators": accumulators = n
+                case "--threads": threads = n
+                default: throw CheckError("RUN line '\(run)': unknown option '\(rest.first ?? "")'")
+                }
+                rest = rest.dropFirst(2)
             }
-            throw CheckError("RUN line '\(run)' must be 'emit-c', optionally followed by '--accumulators N'")
+            guard rest.isEmpty else {
+                throw CheckError("RUN line '\(run)' must be 'emit-c', optionally followed by '--accumulators N' and '--threads N'")
+            }
+            return .emitC(accumulators: accumulators, threads: threads)
         }
         let fastMath = words.contains("--fast-math")
         words.removeAll { $0 == "--fast-math" }

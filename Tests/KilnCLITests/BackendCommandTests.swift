@@ -50,4 +50,26 @@ struct BackendCommandTests {
         let bad = try w.kiln(["emit-c", file, "--passes", "nope"])
         #expect(bad.status == 1 && bad.stderr.contains("unknown pass 'nope'"))
     }
+
+    @Test("KILN_NUM_THREADS sets the threads of parallel loops; a bad value is an error naming it")
+    func threadCount() throws {
+        let w = try Workspace()
+        let file = try w.write("big.kir", """
+        func @f(%x: f32[512,512]) -> (f32[512,512]) {
+          %e = exp(%x) : f32[512,512]
+          return %e
+        }
+        """)
+        let three = try w.kiln(["emit-c", file], environment: ["KILN_NUM_THREADS": "3"])
+        #expect(three.status == 0, "\(three.stderr)")
+        #expect(three.stdout.contains("for (long t = 0; t < 3; t++) kiln_pool_part(t);"))
+        let one = try w.kiln(["emit-c", file], environment: ["KILN_NUM_THREADS": "1"])
+        #expect(one.status == 0 && !one.stdout.contains("kiln_parallel_for"))
+        let run = try w.kiln(["run", file, "--random-inputs"], environment: ["KILN_NUM_THREADS": "2"])
+        #expect(run.status == 0 && run.stdout.contains("out0: f32[512,512]"), "\(run.stderr)")
+        for bad in ["0", "65", "two"] {
+            let outcome = try w.kiln(["emit-c", file], environment: ["KILN_NUM_THREADS": bad])
+            #expect(outcome.status == 1 && outcome.stderr.contains("KILN_NUM_THREADS='\(bad)' is not a thread count"), "\(outcome.stderr)")
+        }
+    }
 }

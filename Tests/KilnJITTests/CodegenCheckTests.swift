@@ -14,11 +14,11 @@ import Testing
     func example(_ file: String) throws {
         let path = Self.directory.appendingPathComponent(file).path
         let spec = try CheckFile(parsing: try String(contentsOfFile: path, encoding: .utf8))
-        guard case .emitC(let accumulators) = spec.command else {
+        guard case let .emitC(accumulators, threads) = spec.command else {
             Issue.record("\(file): the RUN line of a codegen check file is 'emit-c'")
             return
         }
-        let options = accumulators.map { CodegenOptions(reductionAccumulators: $0) } ?? CodegenOptions()
+        let options = CodegenOptions(reductionAccumulators: accumulators ?? CodegenOptions().reductionAccumulators, threads: threads)
         for checkCase in spec.cases {
             let module = try parseModule(checkCase.input, file: path)
             let output = try module.functions.map { try emitC($0, options: options).source }.joined(separator: "\n")

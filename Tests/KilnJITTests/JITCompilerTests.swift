@@ -37,7 +37,7 @@ import Glibc
     }
 
     @Test func everyExternalSymbolIsBound() {
-        #expect(allExternalSymbols.count == 20)
+        #expect(allExternalSymbols.count == 31)
         for name in allExternalSymbols { #expect(externalSymbolAddress(name) != nil, "\(name)") }
         #expect(throws: KilnError.self) { try bindSymbols(["system"]) }
     }

@@ -29,8 +29,11 @@ import Testing
 
     /// Why `c`'s function, optimized by the default pipeline (fusion included) and compiled,
     /// and the interpreted original give different results, or nil.
-    static func problem(_ c: FailingCase) -> String? {
-        let options = sumsFloats(c.function) ? exactOptions : CodegenOptions()
+    /// With `threads`, every loop of at least two chunks runs on that many threads.
+    static func problem(_ c: FailingCase, threads: Int? = nil) -> String? {
+        let accumulators = sumsFloats(c.function) ? 1 : CodegenOptions().reductionAccumulators
+        let options = threads.map { CodegenOptions(reductionAccumulators: accumulators, threads: $0, parallelThreshold: 0) }
+            ?? CodegenOptions(reductionAccumulators: accumulators)
         do {
             var optimized = c.function
             _ = try PassPipeline.standard().run(on: &optimized)
@@ -42,17 +45,26 @@ import Testing
     }
 
     @Test func compiledFunctionsMatchTheInterpreter() throws {
+        try Self.differential(countVariable: "KILN_DIFF_CASES", defaultCount: 2000, threads: nil)
+    }
+
+    /// The same on 3 threads with every loop parallel (`KILN_THREAD_CASES` cases, default 300).
+    @Test func parallelFunctionsMatchTheInterpreter() throws {
+        try Self.differential(countVariable: "KILN_THREAD_CASES", defaultCount: 300, threads: 3)
+    }
+
+    static func differential(countVariable: String, defaultCount: Int, threads: Int?) throws {
         var failures = 0
-        for seed in randomSeeds(countVariable: "KILN_DIFF_CASES", defaultCount: 2000) where failures < 3 {
+        for seed in randomSeeds(countVariable: countVariable, defaultCount: defaultCount) where failures < 3 {
             let f = variedRandomFunction(seed: seed)
             let start = FailingCase(function: f, inputs: try randomInputs(for: f, seed: seed))
-            guard let problem = Self.problem(start) else { continue }
+            guard let problem = Self.problem(start, threads: threads) else { continue }
             failures += 1
-            let minimal = shrink(start) { Self.problem($0) != nil }
+            let minimal = shrink(start) { Self.problem($0, threads: threads) != nil }
             let inputs = minimal.inputs.map(\.description).joined(separator: "\n  ")
             Issue.record("""
-            seed \(seed) (replay: KILN_RANDOM_SEED=\(seed) KILN_DIFF_CASES=1): \(problem)
-            minimal failing function: \(Self.problem(minimal) ?? "")
+            seed \(seed) (replay: KILN_RANDOM_SEED=\(seed) \(countVariable)=1), threads \(threads.map(String.init) ?? "default"): \(problem)
+            minimal failing function: \(Self.problem(minimal, threads: threads) ?? "")
             \(printFunction(minimal.function))inputs:
               \(inputs)
             """)

@@ -77,7 +77,10 @@ import Testing
         #expect(throws: CheckError.self) { try file.cases[0].check("func @g") }
         #expect(throws: CheckError.self) { try CheckFile(parsing: "# RUN: emit-c\n# CHECK: f\n# -----\nfunc @g") }
         #expect(try CheckFile(parsing: "# RUN: emit-c --accumulators 1\n# CHECK: x").command == .emitC(accumulators: 1))
+        #expect(try CheckFile(parsing: "# RUN: emit-c --threads 3 --accumulators 1\n# CHECK: x").command
+                == .emitC(accumulators: 1, threads: 3))
         #expect(throws: CheckError.self) { try CheckFile(parsing: "# RUN: emit-c --fast\n# CHECK: x") }
+        #expect(throws: CheckError.self) { try CheckFile(parsing: "# RUN: emit-c --fast 2\n# CHECK: x") }
     }
 
     @Test func runLineGivesPassesAndFastMath() throws {
