@@ -50,11 +50,12 @@ final class Workspace {
         return process
     }
 
-    /// Runs `kiln` with `arguments` in this directory.
-    func kiln(_ arguments: [String]) throws -> Outcome {
+    /// Runs `kiln` with `arguments` in this directory, with `environment` added to this process's.
+    func kiln(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
         process.executableURL = kilnBinary
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = url
         // Files rather than pipes, so that no amount of output can block the child.
         let out = url.appendingPathComponent(".stdout"), err = url.appendingPathComponent(".stderr")
