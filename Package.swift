@@ -45,8 +45,9 @@ let package = Package(
         .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime"], exclude: ["Fixtures"]),
-        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats"]),
-        .testTarget(name: "KilnTests", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnData", "KilnCodegen", "KilnPasses"], exclude: ["Fixtures"]),
+        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats", "KilnTestSupport"]),
+        .testTarget(name: "KilnTests", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnData", "KilnCodegen", "KilnPasses",
+                                                    "KilnJIT", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnSupport", "KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]

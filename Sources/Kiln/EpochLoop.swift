@@ -6,28 +6,32 @@ import KilnRuntime
 
 private typealias FitFunction = @convention(c) (
     UnsafeMutablePointer<UnsafeMutableRawPointer?>?, UnsafeMutableRawPointer?, UnsafePointer<UnsafeRawPointer?>?,
-    UnsafePointer<Int>?, UnsafePointer<Int32>?, Int, UnsafePointer<Int64>?, Int, Int, Int64,
+    UnsafePointer<Int>?, UnsafePointer<Int32>?, Int, UnsafePointer<Int64>?, Int, Int, Int, Int64,
     Int32, Int32, UnsafePointer<Int32>?, Int, Int32, Int32, Int,
-    (@convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?) -> Int32)?, UnsafeMutableRawPointer?) -> Int
+    (@convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?) -> Int32)?, UnsafeMutableRawPointer?,
+    UnsafeRawPointer?) -> Int
 
 /// The Swift side of a progress callback from C.
 private final class Observer {
     let lossType: DType
     let body: (Int, Double) -> Bool
+    /// Whether `body` asked the loop to stop.
+    var stopped = false
     init(lossType: DType, body: @escaping (Int, Double) -> Bool) {
         self.lossType = lossType
         self.body = body
     }
 }
 
-/// Runs `steps` training steps of `compiled` (a `TrainingStep` function compiled with
-/// `EpochLoopUnit.source`) in C. `carried` (the carried inputs of the step's signature: parameters,
+/// Runs `steps` training steps of `compiled` (a `TrainingStep` compiled with `EpochLoopUnit.source`)
+/// in C, on the newest tier of its code: when gcc's code becomes ready during the loop (`JITTier.adaptive`),
+/// the loop returns between two steps and goes on with it, and `compiled` records the switch. `carried` (the carried inputs of the step's signature: parameters,
 /// optimizer state, buffers) holds the current values; on return they hold
 /// the updated ones (possibly the other buffers of `spare`, which receives the old ones).
 /// Returns the number of steps done (fewer when `observe` stopped the loop) and, when the loop
 /// stopped at a step whose loss was NaN or infinite, that loss; `carried` then holds the values
 /// that step read.
-func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: HostTensor, labels: HostTensor,
+func runEpochLoop(_ compiled: CompiledTrainingStep, inputs: HostTensor, labels: HostTensor,
                   permutation: [Int64], batchSize: Int, steps: Int, firstStep: Int, every: Int,
                   carried: inout [HostTensor], spare: inout [HostTensor],
                   observe: @escaping (Int, Double) -> Bool) throws -> (done: Int, nonFiniteLoss: Double?) {
@@ -35,7 +39,7 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
           inputs.type.shape[0] == labels.type.shape[0] else {
         throw KilnError("the epoch needs \(steps * batchSize) row indices within the \(inputs.type.shape[0]) rows of the data set")
     }
-    let f = step.function, signature = step.signature
+    let f = compiled.step.function, signature = compiled.step.signature
     let types = f.paramTypes
     let (xIndex, yIndex) = (signature.batch.lowerBound, signature.batch.lowerBound + 1)
     let xBatch = try HostTensor(zeros: types[xIndex]), yBatch = try HostTensor(zeros: types[yIndex])
@@ -68,19 +72,28 @@ func runEpochLoop(_ compiled: CompiledFunction, step: TrainingStep, inputs: Host
         guard let context, let loss else { return 1 }
         let observer = Unmanaged<Observer>.fromOpaque(context).takeUnretainedValue()
         let value = observer.lossType == .f64 ? loss.load(as: Double.self) : Double(loss.load(as: Float.self))
-        return observer.body(done, value) ? 1 : 0
+        observer.stopped = observer.body(done, value)
+        return observer.stopped ? 1 : 0
     }
-    // The loop comes from the same tier as the entry point it calls, and stays for the whole loop.
-    let returned = try compiled.withEntryAndArena { code, arena in
-        guard let fit = code.symbol(EpochLoopUnit.symbol) else { throw KilnError.internal("the compiled step has no \(EpochLoopUnit.symbol) loop") }
-        let function = unsafeBitCast(fit, to: FitFunction.self)
-        return args.withUnsafeMutableBufferPointer { a in
-            function(a.baseAddress, arena, sources, rowBytes, gathered, gathered.count, permutation, batchSize, steps, Int64(firstStep),
-                     Int32(signature.step), signature.randomKey.map(Int32.init) ?? -1, feedback, signature.carried.count,
-                     Int32(outputBase + signature.loss), loss.type.dtype == .f64 ? 1 : 0, max(every, 1),
-                     callback, context.toOpaque())
+    // Each call of the loop comes from the same tier as the entry point it calls; it returns early
+    // only for newer code (or when stopped), and the next call picks that up.
+    var done = 0, returned = 0
+    repeat {
+        let (result, tier) = try compiled.compiled.withEntryAndArena { code, arena in
+            guard let fit = code.symbol(EpochLoopUnit.symbol) else { throw KilnError.internal("the compiled step has no \(EpochLoopUnit.symbol) loop") }
+            let function = unsafeBitCast(fit, to: FitFunction.self)
+            let result = args.withUnsafeMutableBufferPointer { a in
+                function(a.baseAddress, arena, sources, rowBytes, gathered, gathered.count, permutation, batchSize, done, steps,
+                         Int64(firstStep), Int32(signature.step), signature.randomKey.map(Int32.init) ?? -1, feedback,
+                         signature.carried.count, Int32(outputBase + signature.loss), loss.type.dtype == .f64 ? 1 : 0,
+                         max(every, 1), callback, context.toOpaque(), code.superseded)
+            }
+            return (result, code.tier)
         }
-    }
+        if result != done { compiled.tiers.ran(tier, fromStep: firstStep + done, compiled.compiled) }
+        returned = result
+        if result >= 0 { done = result }
+    } while returned >= 0 && returned < steps && !observer.stopped
     // After the swaps, args[input] points at the newest values of each carried tensor.
     let all = carried + spare
     for (i, input) in signature.carried.enumerated() {

@@ -139,7 +139,7 @@ public final class Trainer {
                               _ steps: Int, _ every: Int, _ observe: @escaping (Int, Double) -> Bool) throws -> (Int, Double?) {
         var current = parameters.map(\.value) + states.flatMap { $0 } + buffers.map(\.value)
         if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
-        let (done, nonFinite) = try runEpochLoop(compiled.compiled, step: compiled.step, inputs: data.inputs, labels: data.labels,
+        let (done, nonFinite) = try runEpochLoop(compiled, inputs: data.inputs, labels: data.labels,
                                                  permutation: order, batchSize: batchSize, steps: steps, firstStep: stepCount + 1,
                                                  every: every, carried: &current, spare: &spare, observe: observe)
         stepCount += done

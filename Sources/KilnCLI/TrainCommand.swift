@@ -142,6 +142,7 @@ struct TrainCommand: ParsableCommand {
         }
         let evaluator = Evaluator(model: network, loss: loss, mode: eager ? .eager : .compiled)
         var best = Double.infinity, sinceBest = 0
+        var tierReported = false
         let trainingStart = monotonicSeconds()
         for epoch in firstEpoch..<epochCount {
             var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: trainSet.count / batchSize)
@@ -149,6 +150,11 @@ struct TrainCommand: ParsableCommand {
             do {
                 try trainer.trainEpoch(loader, epoch: epoch) { done, value in
                     running = done == 1 ? value : 0.98 * running + 0.02 * value
+                    if !tierReported, let switched = trainer.compiledStep?.tierSwitch {
+                        bar.interrupt()
+                        print("gcc tier ready after \(format(switched.gccSeconds, 2)) s, switched at step \(switched.step)")
+                        tierReported = true
+                    }
                     bar.update(done: done, loss: running)
                     return false
                 }
@@ -166,6 +172,13 @@ struct TrainCommand: ParsableCommand {
             if let patience, sinceBest >= patience {
                 print("early stopping: no better test loss for \(patience) epochs")
                 break
+            }
+        }
+        if let compiled = trainer.compiledStep, !tierReported, !compiled.compiled.isOptimized {
+            switch compiled.compiled.optimizingTierStatus {
+            case .unavailable(let reason): print("gcc tier unavailable, trained on tcc's code: \(reason)")
+            case .compiling: print("trained on tcc's code: gcc had not finished")
+            case .notRequested, .ready: break
             }
         }
         print("done in \(clock(monotonicSeconds() - start)) (training \(clock(monotonicSeconds() - trainingStart)))")

@@ -50,6 +50,9 @@ public final class CompiledFunction: @unchecked Sendable {
     private let optimizing = Mutex<(status: OptimizingTierStatus, code: SharedObjectModule?)>((.notRequested, nil))
     /// Entered while gcc compiles.
     private let tierUp = DispatchGroup()
+    /// Set to 1 once gcc's code is installed (libtcc's `TierCode.superseded`), and a word that
+    /// stays 0 (gcc's).
+    private let supersededWords: UnsafeMutablePointer<Atomic<Int32>>
 
     /// The generated C source.
     public var cSource: String { program.source }
@@ -75,9 +78,16 @@ public final class CompiledFunction: @unchecked Sendable {
         self.unit = unit
         self.toolchain = toolchain
         self.arena = raw
+        supersededWords = .allocate(capacity: 2)
+        supersededWords.initialize(to: Atomic(0))
+        (supersededWords + 1).initialize(to: Atomic(0))
     }
 
-    deinit { free(arena) }
+    deinit {
+        free(arena)
+        supersededWords.deinitialize(count: 2)
+        supersededWords.deallocate()
+    }
 
     /// Whether calls now run gcc's code.
     public var isOptimized: Bool { optimizing.withLock { $0.code != nil } }
@@ -101,7 +111,8 @@ public final class CompiledFunction: @unchecked Sendable {
 
     /// The code of the newest tier ready.
     private var current: TierCode {
-        optimizing.withLock { $0.code }.map { TierCode(tier: .optimizing, code: $0) } ?? TierCode(tier: .baseline, code: baseline)
+        optimizing.withLock { $0.code }.map { TierCode(tier: .optimizing, code: $0, superseded: UnsafeRawPointer(supersededWords + 1)) }
+            ?? TierCode(tier: .baseline, code: baseline, superseded: UnsafeRawPointer(supersededWords))
     }
 
     /// The address of another global symbol of the unit (from the `appending` C of
@@ -161,6 +172,7 @@ public final class CompiledFunction: @unchecked Sendable {
     /// Makes `built` the tier of the calls that start from now on.
     private func install(_ built: (status: OptimizingTierStatus, code: SharedObjectModule?)) {
         optimizing.withLock { $0 = built }
+        if built.code != nil { supersededWords.pointee.store(1, ordering: .releasing) }
     }
 
     /// Runs the compiled code on `inputs` (one per parameter, of the parameter's type) and

@@ -47,6 +47,10 @@ public struct TierCode {
     /// Address of `kiln_entry`.
     public var entry: UnsafeMutableRawPointer { code.entry }
     let code: any LoadedCode
+    /// A word that becomes nonzero once newer code than this is ready (never, for gcc's code):
+    /// a driver loop reads it between two calls of the entry point and returns, so that its
+    /// caller goes on with the newer code. Valid while the `CompiledFunction` lives.
+    public let superseded: UnsafeRawPointer
 
     /// Address of the global symbol `name` of this tier's code (e.g. a driver loop compiled with
     /// the `appending` C of `JITCompiler.compile`), or nil.

@@ -7,7 +7,7 @@ import Glibc
 ///
 /// The unit is compiled by `compiler` with `flags` into a shared object, in a private directory
 /// (`mkdtemp`) under `temporaryRoot` that is removed once the object is loaded (or the compile
-/// failed).
+/// failed, or the process exits first: `CompilerJobs`).
 public struct NativeToolchain: Sendable, Hashable {
     /// Path of the C compiler (gcc, or a compatible `cc`); nil when none was found.
     public var compiler: String?
@@ -48,14 +48,12 @@ public struct NativeToolchain: Sendable, Hashable {
     /// `source` compiled to a shared object and loaded; the error says why not.
     func load(source: String, entryName: String) throws(KilnError) -> SharedObjectModule {
         guard let compiler else { throw KilnError("no gcc or cc on PATH") }
-        let directory = try makePrivateDirectory(under: temporaryRoot)
+        let jobs = CompilerJobs.shared
+        let (id, directory) = try jobs.makeDirectory(under: temporaryRoot)
+        defer { jobs.remove(id) }
         let (sourcePath, objectPath, logPath) = (directory + "/unit.c", directory + "/unit.so", directory + "/gcc.log")
-        defer {
-            for path in [sourcePath, objectPath, logPath] { unlink(path) }
-            rmdir(directory)
-        }
         try writeFile(sourcePath, source)
-        let status = try spawnAndWait(compiler, Self.flags + ["-o", objectPath, sourcePath], stderrPath: logPath)
+        let status = try jobs.run(compiler, Self.flags + ["-o", objectPath, sourcePath], directory: directory, stderrPath: logPath)
         guard status == 0 else {
             let log = readFile(logPath).split(separator: "\n").prefix(8).joined(separator: "\n  ")
             throw KilnError("\(compiler) \(status > 0 ? "exited with status \(status)" : "was killed by signal \(-status)")\(log.isEmpty ? "" : ":\n  " + log)")
@@ -66,17 +64,6 @@ public struct NativeToolchain: Sendable, Hashable {
 
 private func environment(_ name: String) -> String? {
     getenv(name).map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-}
-
-/// A new directory only this user can enter, under `root`.
-private func makePrivateDirectory(under root: String) throws(KilnError) -> String {
-    var template = Array((root + "/kiln-gcc-XXXXXX").utf8CString)
-    guard let made = template.withUnsafeMutableBufferPointer({ buffer -> UnsafeMutablePointer<CChar>? in
-        buffer.baseAddress.flatMap { mkdtemp($0) }
-    }) else {
-        throw KilnError("cannot make a temporary directory under \(root): \(String(cString: strerror(errno)))")
-    }
-    return String(cString: made)
 }
 
 private func writeFile(_ path: String, _ text: String) throws(KilnError) {
@@ -97,25 +84,4 @@ private func readFile(_ path: String) -> String {
         bytes += buffer[..<n]
     }
     return String(decoding: bytes, as: UTF8.self)
-}
-
-/// Runs `program` with `arguments` (stdout discarded, stderr to `stderrPath`) and waits for it:
-/// its exit status, or minus the signal that ended it.
-private func spawnAndWait(_ program: String, _ arguments: [String], stderrPath: String) throws(KilnError) -> Int32 {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { strdup($0) } + [nil]
-    defer { for arg in argv { free(arg) } }
-    var pid = pid_t()
-    let spawned = posix_spawn(&pid, program, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw KilnError("cannot run \(program): \(String(cString: strerror(spawned)))") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) < 0 {
-        guard errno == EINTR else { throw KilnError("waiting for \(program) failed: \(String(cString: strerror(errno)))") }
-    }
-    let signal = status & 0x7f
-    return signal == 0 ? (status >> 8) & 0xff : -signal
 }

@@ -55,9 +55,7 @@ final class Workspace {
         let process = Process()
         process.executableURL = kilnBinary
         process.arguments = arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = url
         // Files rather than pipes, so that no amount of output can block the child.
         let out = url.appendingPathComponent(".stdout"), err = url.appendingPathComponent(".stderr")

@@ -10,32 +10,6 @@ import Testing
 /// interpreter, tiers up in the background without disturbing calls, falls back to libtcc when gcc
 /// is missing or fails, and leaves no files behind.
 @Suite struct OptimizingTierTests {
-    /// A private directory for one test, removed at the end of the test (by `deinit`).
-    final class Scratch {
-        let path: String
-        init() throws {
-            path = FileManager.default.temporaryDirectory.appendingPathComponent("kiln-tier-test-\(UUID().uuidString)").path
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        }
-        deinit { try? FileManager.default.removeItem(atPath: path) }
-
-        /// An executable shell script `name` holding `body`, written through a close-on-exec
-        /// descriptor (a process spawned meanwhile by another test must not keep it open for
-        /// writing, which would make running it fail with ETXTBSY).
-        func script(_ name: String, _ body: String) throws -> String {
-            let file = path + "/" + name
-            let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
-            let bytes = Array(("#!/bin/sh\n" + body + "\n").utf8)
-            let written = fd >= 0 && write(fd, bytes, bytes.count) == bytes.count
-            guard fd >= 0, close(fd) == 0, written else { throw CocoaError(.fileWriteUnknown) }
-            return file
-        }
-
-        func contents(_ subdirectory: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: path + "/" + subdirectory)
-        }
-    }
-
     static let edges = """
     func @edges(%a: f32[14], %b: f32[14]) -> (f32[14], f32[14], f32[14], i32[14], bool[14], f32[14], f32[14], f32[14]) {
       %mx = max(%a, %b) : f32[14]
@@ -109,7 +83,7 @@ import Testing
     /// `.adaptive` returns libtcc's code at once; gcc's replaces it between calls, while another
     /// thread keeps calling, and every result stays the same.
     @Test func adaptiveTierSwitchesBetweenCalls() async throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchDirectory()
         let slowGCC = try scratch.script("slow-gcc", "sleep 0.4\nexec gcc \"$@\"")
         let compiler = JITCompiler(capacity: 1, toolchain: NativeToolchain(compiler: slowGCC, temporaryRoot: scratch.path))
         let f = try parseFunction(Self.edges)
@@ -147,8 +121,8 @@ import Testing
 
     /// A function freed while gcc compiles its code goes away at once; the compile still cleans up.
     @Test func functionFreedDuringTierUp() throws {
-        let scratch = try Scratch()
-        try FileManager.default.createDirectory(atPath: scratch.path + "/tmp", withIntermediateDirectories: false)
+        let scratch = try ScratchDirectory()
+        _ = try scratch.makeSubdirectory("tmp")
         let slowGCC = try scratch.script("slow-gcc", "sleep 0.2\nexec gcc \"$@\"")
         let compiler = JITCompiler(capacity: 0, toolchain: NativeToolchain(compiler: slowGCC, temporaryRoot: scratch.path + "/tmp"))
         weak var freed: CompiledFunction?
@@ -183,8 +157,8 @@ import Testing
     /// A failing compiler leaves libtcc's code, its status and first lines of stderr in the reason,
     /// and (like a successful compile) no file in the temporary root.
     @Test func failingCompilerKeepsTCCAndCleansUp() throws {
-        let scratch = try Scratch()
-        try FileManager.default.createDirectory(atPath: scratch.path + "/tmp", withIntermediateDirectories: false)
+        let scratch = try ScratchDirectory()
+        _ = try scratch.makeSubdirectory("tmp")
         let failing = try scratch.script("bad-cc", "echo 'unit.c:3: error: no good' >&2\nexit 3")
         let f = try parseFunction(Self.edges)
         let inputs = try testInputs(f)
@@ -200,7 +174,7 @@ import Testing
     }
 
     @Test func findsTheCompilerOnThePath() throws {
-        let scratch = try Scratch()
+        let scratch = try ScratchDirectory()
         let fake = try scratch.script("cc", "exit 0")
         #expect(NativeToolchain.find(["gcc", "cc"], searchPath: "/nonexistent:" + scratch.path) == fake)
         #expect(NativeToolchain.find(["gcc"], searchPath: "/nonexistent::" + scratch.path) == nil)
