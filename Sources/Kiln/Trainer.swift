@@ -36,8 +36,8 @@ public final class Trainer {
     public private(set) var stepCount = 0
     /// The parameters trained, in the order of the training step's inputs.
     public let parameters: [Parameter]
-    /// The buffers the traced step reads and returns (batch norm's running statistics); empty in
-    /// eager mode, where layers update their buffers themselves.
+    /// The buffers the traced step reads and returns (batch norm's running statistics, and the
+    /// parameters it does not train); empty in eager mode, where layers update their buffers themselves.
     public let buffers: [Parameter]
     /// The traced step (nil in eager mode) and, when compiled, its native code.
     public let tracedStep: TrainingStep?
@@ -46,24 +46,28 @@ public final class Trainer {
     private var spare: [HostTensor] = []
 
     /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager;
-    /// `passes` optimize the compiled step; `checkNumerics` diagnoses a non-finite loss.
+    /// `trainable` (parameter or submodule paths) limits training to those parameters, the others
+    /// staying as they are, like frozen ones; `passes` optimize the compiled step; `checkNumerics`
+    /// diagnoses a non-finite loss.
     public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
-                passes: PassPipeline = .standard(), checkNumerics: Bool = false) throws {
+                trainable: [String]? = nil, passes: PassPipeline = .standard(), checkNumerics: Bool = false) throws {
         (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
         self.checkNumerics = checkNumerics
         model.setTraining(true)
         switch mode {
         case .eager:
             (tracedStep, compiledStep) = (nil, nil)
-            (parameters, buffers) = (model.parameters.filter(\.trainable), [])
+            (parameters, buffers) = (try model.trainedParameters(selection: trainable), [])
         case .interpreted:
-            let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
+            let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                        trainable: trainable)
             (tracedStep, compiledStep) = (step, nil)
             (parameters, buffers) = (step.parameters, step.buffers)
         case .compiled:
             let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
-                                                    inputType: inputType, labelType: labelType, passes: passes)
+                                                    inputType: inputType, labelType: labelType, trainable: trainable,
+                                                    passes: passes)
             (tracedStep, compiledStep) = (compiled.step, compiled)
             (parameters, buffers) = (compiled.step.parameters, compiled.step.buffers)
         }
