@@ -95,7 +95,7 @@ public final class Trainer {
     public func step(_ x: HostTensor, _ y: HostTensor) throws -> Double {
         let count = try stepCount(after: 1)
         let value = switch mode {
-        case .eager: try eagerStep(x, y, count: count)
+        case .eager: try withEagerRandomStep(count) { try eagerStep(x, y, count: count) }
         case .interpreted, .compiled: try tracedStepRun(x, y, count: count)
         }
         stepCount = count
