@@ -27,6 +27,8 @@ public final class Trace {
     public private(set) var usesRandomKey = false
     /// The random draws recorded so far (`randomNormal` and the like).
     var randomDraws = RandomDraws()
+    /// Integer values that must lie in `0..<classes` (labels of `crossEntropy`).
+    var labelBounds: [(value: Value, classes: Int)] = []
 
     /// New values for non-trainable parameters (buffers) computed by the traced code, such as batch
     /// norm's running statistics: a training step returns them so that they are stored after it.

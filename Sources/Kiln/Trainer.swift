@@ -44,6 +44,8 @@ public final class Trainer {
     public let compiledStep: CompiledTrainingStep?
     /// Second buffers for the compiled loop's double buffering (parameters, then states).
     private var spare: [HostTensor] = []
+    /// The data sets' label tensors already checked against the step's class count.
+    private var checkedLabels: [HostTensor] = []
 
     /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager;
     /// `trainable` (parameter or submodule paths) limits training to those parameters, the others
@@ -54,6 +56,7 @@ public final class Trainer {
                 trainable: [String]? = nil, passes: PassPipeline = .standard(), checkNumerics: Bool = false) throws {
         (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
         self.checkNumerics = checkNumerics
+        try optimizer.checkArguments()
         model.setTraining(true)
         switch mode {
         case .eager:
@@ -123,6 +126,10 @@ public final class Trainer {
         let steps = loader.dataset.count / loader.batchSize
         let every = max(every, 1)
         _ = try stepCount(after: steps)
+        if let classes = tracedStep?.labelClasses, !checkedLabels.contains(where: { $0 === loader.dataset.labels }) {
+            try checkLabels(loader.dataset.labels, classes: classes, loss: "crossEntropy")
+            checkedLabels.append(loader.dataset.labels)
+        }
         if let compiledStep {
             let (done, nonFinite) = try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, every, observe)
             if let nonFinite {
@@ -180,6 +187,7 @@ public final class Trainer {
     /// Runs the traced step function (interpreted or compiled) once and stores its results.
     private func tracedStepRun(_ x: HostTensor, _ y: HostTensor, count: Int) throws -> Double {
         guard let step = tracedStep else { throw KilnError.internal("no traced step") }
+        if let classes = step.labelClasses { try checkLabels(y, classes: classes, loss: "crossEntropy") }
         let inputs = try stepInputs(step, x, y, count: count, states: states)
         let outputs = try compiledStep?.compiled.run(inputs) ?? interpret(step.function, inputs: inputs)
         let value = outputs[step.signature.loss][0].asDouble

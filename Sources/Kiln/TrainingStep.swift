@@ -28,6 +28,8 @@ public struct TrainingStep {
     public let signature: TrainingStepSignature
     /// Whether the function takes an `rng_key` input (the model draws random numbers).
     public var usesRandomKey: Bool { signature.randomKey != nil }
+    /// The class count the labels must stay below (they feed `crossEntropy`), or nil.
+    public let labelClasses: Int?
     /// Optimizer state tensors per parameter.
     public var stateCount: Int { signature.statesPerParameter }
 
@@ -44,6 +46,8 @@ public struct TrainingStep {
         guard value.type.count == 1, value.dtype.isFloat else {
             throw KilnError("the loss must be a scalar float, got \(value.type)")
         }
+        let labelValue = try forward.value(of: y)
+        labelClasses = forward.labelBounds.filter { $0.value == labelValue }.map(\.classes).min()
         let updates = forward.bufferUpdates
         let lossFunction = try forward.finish(returning: [try value.reshaped([])] + updates.map(\.1))
         let lifted = forward.parameters
