@@ -249,6 +249,8 @@ def unary(name, x):
             return np.sign(x)
         one = x.dtype.type(1)
         return np.where(x > 0, one, np.where(x < 0, -one, x))  # zeros keep their sign, NaN stays
+    if name == "stop_gradient":
+        return x.copy()
     if name == "relu":
         keep = (x > 0) | np.isnan(x) if is_float(x) else x > 0
         return np.where(keep, x, x.dtype.type(0))
@@ -595,7 +597,7 @@ def evaluate(op, xs, attrs, rtype):
         return constant(a["value"], rtype)
     if op == "iota":
         return iota(a, rtype)
-    if op in UNARY_FLOAT or op in ("neg", "abs", "sign", "relu"):
+    if op in UNARY_FLOAT or op in ("neg", "abs", "sign", "relu", "stop_gradient"):
         return unary(op, xs[0])
     if op in ("add", "sub", "mul", "div", "pow", "max", "min"):
         return binary(op, xs[0], xs[1])

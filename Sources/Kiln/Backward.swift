@@ -4,12 +4,14 @@ import KilnRuntime
 
 extension Tensor {
     /// Reverse-mode autodiff of this scalar through the tape: adds `d self / d p` to `p.grad` for
-    /// every parameter `p` it depends on (call `zeroGrad()` between steps).
+    /// every trained parameter `p` it depends on (call `zeroGrad()` between steps); nothing is computed
+    /// for frozen parameters and buffers.
     public func backward() throws(KilnError) {
         guard type.count == 1, dtype.isFloat else {
             throw KilnError("backward() needs a scalar float loss, got \(type)")
         }
         guard let root = node else { throw KilnError("backward(): this tensor does not depend on any parameter") }
+        guard root.needsGradient else { return }  // every parameter it depends on is frozen
         let emitter = EagerEmitter()
         var cotangents: [ObjectIdentifier: HostTensor] = [ObjectIdentifier(root): try emitter.constant(1, type)]
         for node in reverseTopologicalOrder(from: root) {
@@ -21,9 +23,9 @@ extension Tensor {
                 var hosts: [HostTensor] = []
                 for t in operands { hosts.append(try t.host()) }
                 let grads = try pullback(of: op, operands: hosts, result: result, cotangent: ct,
-                                         wanted: operands.map { $0.node != nil }, emitter: emitter)
+                                         wanted: operands.map { $0.node?.needsGradient == true }, emitter: emitter)
                 for (operand, g) in zip(operands, grads) {
-                    guard let g, let n = operand.node else { continue }
+                    guard let g, let n = operand.node, n.needsGradient else { continue }
                     let key = ObjectIdentifier(n)
                     cotangents[key] = try accumulate(cotangents[key], g, emitter)
                 }

@@ -61,12 +61,13 @@ public struct CompiledTrainingStep {
     /// The step of `model`, `loss` and `optimizer` traced, optimized by `passes` and compiled by
     /// `compiler` at `tier` (by default `.adaptive`, or the tier `KILN_JIT_TIER` names).
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType, passes: PassPipeline = .standard(),
-                compiler: JITCompiler = .shared, tier: JITTier? = nil) throws {
+                inputType: TensorType, labelType: TensorType, trainable: [String]? = nil,
+                passes: PassPipeline = .standard(), compiler: JITCompiler = .shared, tier: JITTier? = nil) throws {
         let tier = tier ?? trainingTier
         let clock = ContinuousClock()
         let start = clock.now
-        step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
+        step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                trainable: trainable)
         let traced = clock.now
         var f = step.function
         _ = try passes.run(on: &f)

@@ -16,11 +16,19 @@ public struct Evaluation: Sendable {
 public final class Evaluator {
     public let model: any Module
     public let mode: ExecutionMode
-    let loss: LossFunction
-    private var compiled: [String: (function: Function, code: CompiledFunction?, parameters: [Parameter])] = [:]
+    let loss: LossFunction?
+    private var compiled: [String: (function: Function, code: CompiledFunction?, parameters: [Parameter], keyed: Bool)] = [:]
+    /// Runs so far: the random key of the next one (a model drawing random numbers draws anew each run).
+    private var runs = 0
 
+    /// An evaluator computing `loss` (and accuracy, for classifiers) in `evaluate`.
     public init(model: any Module, loss: @escaping LossFunction, mode: ExecutionMode = .compiled) {
         (self.model, self.loss, self.mode) = (model, loss, mode)
+    }
+
+    /// An evaluator that only predicts (`evaluate` needs a loss).
+    public init(model: any Module, mode: ExecutionMode = .compiled) {
+        (self.model, self.loss, self.mode) = (model, nil, mode)
     }
 
     /// Loss and accuracy over every example of `loader` (use one without `dropLast`, and without
@@ -47,9 +55,12 @@ public final class Evaluator {
 
     /// (mean loss, number correct) of one batch.
     private func run(_ x: HostTensor, _ y: HostTensor) throws -> [HostTensor] {
-        try run(key: "evaluate \(x.type) \(y.type)", inputs: [("x", x), ("y", y)]) { inputs in
+        guard let loss else {
+            throw KilnError("this Evaluator was made without a loss, so it only predicts; create it with Evaluator(model:loss:) to evaluate")
+        }
+        return try run(key: "evaluate \(x.type) \(y.type)", inputs: [("x", x), ("y", y)]) { inputs in
             let output = try self.model(inputs[0])
-            return [try self.loss(output, inputs[1]).reshaped([])] + (try correctCount(output, inputs[1]).map { [$0] } ?? [])
+            return [try loss(output, inputs[1]).reshaped([])] + (try correctCount(output, inputs[1]).map { [$0] } ?? [])
         }
     }
 
@@ -58,6 +69,7 @@ public final class Evaluator {
     private func run(key: String, inputs: [(String, HostTensor)], _ body: ([Tensor]) throws -> [Tensor]) throws -> [HostTensor] {
         model.setTraining(false)
         defer { model.setTraining(true) }
+        runs += 1
         if mode == .eager {
             var results: [HostTensor] = []
             for t in try body(inputs.map { Tensor($0.1) }) { results.append(try t.host()) }
@@ -67,10 +79,12 @@ public final class Evaluator {
             let traced = try trace(name: "evaluate", inputs: inputs.map { ($0.0, $0.1.type) }, body)
             var f = traced.function
             _ = try PassPipeline.standard().run(on: &f)
-            compiled[key] = (f, mode == .compiled ? try JITCompiler.shared.compile(f, tier: trainingTier) : nil, traced.parameters)
+            compiled[key] = (f, mode == .compiled ? try JITCompiler.shared.compile(f, tier: trainingTier) : nil, traced.parameters,
+                             traced.function.params.count > inputs.count + traced.parameters.count)
         }
         guard let entry = compiled[key] else { throw KilnError.internal("no evaluation function") }
-        let arguments = inputs.map(\.1) + entry.parameters.map(\.value)
+        let randomKey = entry.keyed ? [try HostTensor(TensorType(.i64, []), doubles: [Double(runs)])] : []
+        let arguments = inputs.map(\.1) + randomKey + entry.parameters.map(\.value)
         return try entry.code?.run(arguments) ?? interpret(entry.function, inputs: arguments)
     }
 }

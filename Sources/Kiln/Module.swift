@@ -70,7 +70,7 @@ private func visitModules(_ value: Any, _ body: (AnyObject) -> Void) {
     }
 }
 
-/// Modules applied in order.
+/// Modules applied in order. An error inside layer `i` is prefixed with its path, `layers.i: `.
 public final class Sequential: Module {
     public let layers: [any Module]
     public init(_ layers: [any Module]) { self.layers = layers }
@@ -78,7 +78,9 @@ public final class Sequential: Module {
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         var h = x
-        for layer in layers { h = try layer(h) }
+        for (i, layer) in layers.enumerated() {
+            do { h = try layer(h) } catch { throw prefixed(error, path: "layers.\(i)") }
+        }
         return h
     }
 }

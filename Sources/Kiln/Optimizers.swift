@@ -13,6 +13,32 @@ public protocol Optimizer: AnyObject {
     var stateCount: Int { get }
     /// The new parameter and state, given the gradient, the learning rate and the 1-based step.
     func update(_ p: Tensor, grad: Tensor, state: [Tensor], lr: Tensor, step: Tensor) throws -> (Tensor, [Tensor])
+    /// Throws naming the first argument out of its range; `Trainer` calls it before training.
+    /// The default checks the schedule, `weightDecay` and `clipNorm`.
+    func checkArguments() throws(KilnError)
+}
+
+extension Optimizer {
+    public func checkArguments() throws(KilnError) { try checkCommonArguments() }
+
+    /// The checks every optimizer shares: the schedule's rates positive, `weightDecay >= 0`,
+    /// `clipNorm > 0`.
+    public func checkCommonArguments() throws(KilnError) {
+        let name = String(describing: type(of: self))
+        try schedule.checkArguments(optimizer: name)
+        try requireRange(name, "weightDecay", weightDecay, weightDecay >= 0, "0 or more")
+        if let clipNorm { try requireRange(name, "clipNorm", clipNorm, clipNorm > 0, "positive") }
+    }
+}
+
+/// Throws "`owner`: `argument` must be `expected`, got v" unless `ok` (and `value` is finite).
+func requireRange(_ owner: String, _ argument: String, _ value: Double, _ ok: Bool, _ expected: String) throws(KilnError) {
+    guard ok, value.isFinite else { throw KilnError("\(owner): \(argument) must be \(expected), got \(value)") }
+}
+
+/// Throws unless `value` lies in [0, 1), naming `argument` of `owner`.
+func requireFraction(_ owner: String, _ argument: String, _ value: Double) throws(KilnError) {
+    try requireRange(owner, argument, value, (0..<1).contains(value), "in [0, 1)")
 }
 
 /// Plain stochastic gradient descent: `p -= lr * g`.
@@ -38,6 +64,10 @@ public final class Momentum: Optimizer {
         (self.weightDecay, self.clipNorm) = (weightDecay, clipNorm)
     }
     public var stateCount: Int { 1 }
+    public func checkArguments() throws(KilnError) {
+        try checkCommonArguments()
+        try requireFraction("Momentum", "momentum", momentum)
+    }
     public func update(_ p: Tensor, grad: Tensor, state: [Tensor], lr: Tensor, step: Tensor) throws -> (Tensor, [Tensor]) {
         let v = try state[0] * momentum + grad
         let direction = nesterov ? try grad + v * momentum : v
@@ -60,6 +90,13 @@ public final class Adam: Optimizer {
     }
     public convenience init(lr: Double) { self.init(.constant(lr)) }
     public var stateCount: Int { 2 }
+    public func checkArguments() throws(KilnError) {
+        try checkCommonArguments()
+        try requireFraction("Adam", "beta1", beta1)
+        try requireFraction("Adam", "beta2", beta2)
+        try requireRange("Adam", "epsilon", epsilon, epsilon > 0, "positive")
+        try requireRange("Adam", "weightDecay", decay, decay >= 0, "0 or more")
+    }
 
     public func update(_ p: Tensor, grad: Tensor, state: [Tensor], lr: Tensor, step: Tensor) throws -> (Tensor, [Tensor]) {
         let m = try state[0] * beta1 + grad * (1 - beta1)
@@ -85,6 +122,11 @@ public final class RMSprop: Optimizer {
         (self.schedule, self.rho, self.epsilon, self.weightDecay, self.clipNorm) = (schedule, rho, epsilon, weightDecay, clipNorm)
     }
     public var stateCount: Int { 1 }
+    public func checkArguments() throws(KilnError) {
+        try checkCommonArguments()
+        try requireFraction("RMSprop", "rho", rho)
+        try requireRange("RMSprop", "epsilon", epsilon, epsilon > 0, "positive")
+    }
     public func update(_ p: Tensor, grad: Tensor, state: [Tensor], lr: Tensor, step: Tensor) throws -> (Tensor, [Tensor]) {
         let s = try state[0] * rho + grad * grad * (1 - rho)
         return (try p - lr * grad / (sqrt(s) + epsilon), [s])
@@ -99,6 +141,10 @@ public final class AdaGrad: Optimizer {
         (self.schedule, self.epsilon, self.weightDecay, self.clipNorm) = (schedule, epsilon, weightDecay, clipNorm)
     }
     public var stateCount: Int { 1 }
+    public func checkArguments() throws(KilnError) {
+        try checkCommonArguments()
+        try requireRange("AdaGrad", "epsilon", epsilon, epsilon > 0, "positive")
+    }
     public func update(_ p: Tensor, grad: Tensor, state: [Tensor], lr: Tensor, step: Tensor) throws -> (Tensor, [Tensor]) {
         let s = try state[0] + grad * grad
         return (try p - lr * grad / (sqrt(s) + epsilon), [s])

@@ -13,6 +13,10 @@ public final class Parameter: @unchecked Sendable, CustomStringConvertible {
 
     /// False for buffers: no gradient, no optimizer update.
     public let trainable: Bool
+    /// A frozen trainable parameter is not trained: no gradient is computed for it (eagerly or in
+    /// the traced step), no optimizer state is kept, and its value stays bit-identical. See
+    /// `Module.freeze`.
+    public var frozen = false
 
     public init(_ value: HostTensor, name: String = "param", trainable: Bool = true) {
         self.value = value

@@ -10,7 +10,10 @@ public final class Dropout: Module, TrainingModeSwitchable {
     let seed: Int64
     private var calls: Int64 = 0
 
-    public init(rate: Double, seed: UInt64? = nil) {
+    public init(rate: Double, seed: UInt64? = nil) throws(KilnError) {
+        guard (0..<1).contains(rate) else {
+            throw KilnError("Dropout: rate must be in [0, 1) (the fraction of elements zeroed), got \(rate)")
+        }
         self.rate = rate
         self.seed = Int64(bitPattern: layerSeed(seed))
     }
@@ -38,6 +41,10 @@ public final class BatchNorm: Module, TrainingModeSwitchable {
     public var training = true
 
     public init(_ channels: Int, momentum: Double = 0.1, epsilon: Double = 1e-5) throws(KilnError) {
+        try requirePositive("BatchNorm", ["channels": channels])
+        guard (0...1).contains(momentum), epsilon > 0 else {
+            throw KilnError("BatchNorm: momentum must be in [0, 1] and epsilon positive, got momentum = \(momentum), epsilon = \(epsilon)")
+        }
         let t = TensorType(.f32, [channels])
         scale = Parameter(try Initializer.ones.make(t, fanIn: 1, fanOut: 1, seed: 0), name: "scale")
         shift = Parameter(try HostTensor(zeros: t), name: "shift")
@@ -49,6 +56,9 @@ public final class BatchNorm: Module, TrainingModeSwitchable {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
+        let channels = scale.type.shape[0]
+        try requireInput(x, of: "BatchNorm(\(channels))", dtype: scale.type.dtype, x.rank >= 2 && x.shape[1] == channels,
+                         "it needs [batch, \(channels) channels, ...]")
         let axes = [0] + Array(2..<x.rank)
         let channelShape = x.shape.enumerated().map { $0.offset == 1 ? $0.element : 1 }
         let mean: Tensor, variance: Tensor

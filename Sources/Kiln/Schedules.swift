@@ -31,6 +31,33 @@ public enum Schedule: Sendable {
         }
     }
 
+    /// Throws, naming `optimizer` and the argument, unless every rate is positive (a `final` may
+    /// be 0) and every step count positive.
+    public func checkArguments(optimizer: String) throws(KilnError) {
+        let owner = "\(optimizer)'s schedule"
+        func positive(_ name: String, _ value: Double) throws(KilnError) {
+            try requireRange(owner, name, value, value > 0, "positive")
+        }
+        func steps(_ name: String, _ value: Int) throws(KilnError) {
+            try requireRange(owner, name, Double(value), value > 0, "positive")
+        }
+        switch self {
+        case .constant(let lr): try positive("learning rate", lr)
+        case let .linear(initial, final, count), let .cosine(initial, final, count):
+            try positive("initial", initial)
+            try requireRange(owner, "final", final, final >= 0, "0 or more")
+            try steps("steps", count)
+        case let .exponential(initial, rate, decaySteps):
+            try positive("initial", initial)
+            try positive("rate", rate)
+            try steps("decaySteps", decaySteps)
+        case let .step(initial, factor, every):
+            try positive("initial", initial)
+            try positive("factor", factor)
+            try steps("every", every)
+        }
+    }
+
     /// The rate at `step`, as a number.
     public func rate(at step: Int) throws(KilnError) -> Double {
         try rate(at: Tensor(scalar: Double(step))).item()

@@ -11,6 +11,7 @@ public final class LSTM: Module {
     public let hiddenSize: Int
 
     public init(_ inputSize: Int, _ hiddenSize: Int, seed: UInt64? = nil) throws(KilnError) {
+        try requirePositive("LSTM", ["inputSize": inputSize, "hiddenSize": hiddenSize])
         let base = layerSeed(seed)
         inputWeight = Parameter(try Initializer.xavierUniform.make(TensorType(.f32, [inputSize, 4 * hiddenSize]),
                                                                    fanIn: inputSize, fanOut: hiddenSize, seed: base), name: "input_weight")
@@ -23,7 +24,9 @@ public final class LSTM: Module {
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
-        guard x.rank == 3 else { throw KilnError("LSTM needs input [batch, time, features], got \(x.type)") }
+        let inputSize = inputWeight.type.shape[0]
+        try requireInput(x, of: "LSTM(\(inputSize) -> \(hiddenSize))", dtype: inputWeight.type.dtype,
+                         x.rank == 3 && x.shape[2] == inputSize, "it needs [batch, time, \(inputSize)]")
         let (batch, steps, h) = (x.shape[0], x.shape[1], hiddenSize)
         var hidden = try x.scalar(0).broadcast(to: [batch, h])
         var cell = hidden
@@ -52,7 +55,8 @@ public final class MultiHeadAttention: Module {
     public let heads: Int
 
     public init(dimension: Int, heads: Int, seed: UInt64? = nil) throws(KilnError) {
-        guard heads > 0, dimension % heads == 0 else {
+        try requirePositive("MultiHeadAttention", ["dimension": dimension, "heads": heads])
+        guard dimension % heads == 0 else {
             throw KilnError("MultiHeadAttention needs a dimension divisible by heads, got \(dimension) and \(heads)")
         }
         var seeds = SeedSequence(layerSeed(seed))

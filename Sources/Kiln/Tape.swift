@@ -9,9 +9,18 @@ final class TapeNode {
         case op(Op, operands: [Tensor], result: HostTensor)
     }
     let kind: Kind
+    /// Whether `backward()` computes a gradient here: the node depends on a trained parameter
+    /// (trainable and not frozen when the node was made).
+    let needsGradient: Bool
 
-    init(parameter: Parameter) { kind = .parameter(parameter) }
-    init(op: Op, operands: [Tensor], result: HostTensor) { kind = .op(op, operands: operands, result: result) }
+    init(parameter: Parameter) {
+        kind = .parameter(parameter)
+        needsGradient = parameter.trainable && !parameter.frozen
+    }
+    init(op: Op, operands: [Tensor], result: HostTensor) {
+        kind = .op(op, operands: operands, result: result)
+        needsGradient = operands.contains { $0.node?.needsGradient == true }
+    }
 
     var parameter: Parameter? {
         if case .parameter(let p) = kind { return p }

@@ -79,11 +79,13 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
         return h[0].asDouble
     }
 
-    /// The same values, cut off from gradient tracking.
-    public func detached() -> Tensor {
+    /// The same values, cut off from gradients: eagerly a tensor off the tape, traced a
+    /// `stop_gradient`, so nothing flows back through it (a frozen teacher's outputs in a
+    /// distillation loss, a GAN's fake batch in the discriminator's loss).
+    public func detached() throws(KilnError) -> Tensor {
         switch storage {
         case .eager(let h, _): return Tensor(eager: h)
-        case .traced: return self
+        case .traced: return try apply(.unary(.stopGradient), [self])
         }
     }
 

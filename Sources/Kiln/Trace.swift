@@ -16,14 +16,19 @@ public final class Trace {
 
     public init(name: String) { builder = FunctionBuilder(name: name) }
 
-    /// The `i64[]` input keying random ops (dropout), added the first time one needs it; a compiled
-    /// training loop passes the step number.
+    /// The `i64[]` input keying random ops (dropout, `randomNormal`...), added the first time one
+    /// needs it; a compiled training loop passes the step number. The finished function takes it
+    /// after the inputs, before the lifted parameters.
     public private(set) lazy var randomKey: Tensor = {
         usesRandomKey = true
         return input("rng_key", TensorType(.i64, []))
     }()
     /// Whether `randomKey` was created.
     public private(set) var usesRandomKey = false
+    /// The random draws recorded so far (`randomNormal` and the like).
+    var randomDraws = RandomDraws()
+    /// Integer values that must lie in `0..<classes` (labels of `crossEntropy`).
+    var labelBounds: [(value: Value, classes: Int)] = []
 
     /// New values for non-trainable parameters (buffers) computed by the traced code, such as batch
     /// norm's running statistics: a training step returns them so that they are stored after it.
@@ -83,12 +88,20 @@ public final class Trace {
     public func finish(returning results: [Tensor]) throws(KilnError) -> Function {
         var values: [Value] = []
         for r in results { values.append(try value(of: r)) }
-        return builder.finish(returning: values)
+        var f = builder.finish(returning: values)
+        let lifted = Set(parameterValues.values)
+        if usesRandomKey, let key = try? value(of: randomKey), let first = f.params.firstIndex(where: lifted.contains),
+           let at = f.params.firstIndex(of: key), at > first {
+            f.params.remove(at: at)
+            f.params.insert(key, at: first)
+        }
+        return f
     }
 }
 
 /// Traces `body` on inputs of `inputTypes` into a function named `name`. Returns the function and
-/// the parameters it reads (its parameters after the inputs, in order).
+/// the parameters it reads (its parameters after the inputs, in order). When `body` draws random
+/// numbers the function also takes an `rng_key: i64[]` between the inputs and the parameters.
 public func trace(name: String, inputs: [(String, TensorType)],
                   _ body: ([Tensor]) throws -> [Tensor]) throws -> (function: Function, parameters: [Parameter]) {
     let t = Trace(name: name)

@@ -36,34 +36,41 @@ public final class Trainer {
     public private(set) var stepCount = 0
     /// The parameters trained, in the order of the training step's inputs.
     public let parameters: [Parameter]
-    /// The buffers the traced step reads and returns (batch norm's running statistics); empty in
-    /// eager mode, where layers update their buffers themselves.
+    /// The buffers the traced step reads and returns (batch norm's running statistics, and the
+    /// parameters it does not train); empty in eager mode, where layers update their buffers themselves.
     public let buffers: [Parameter]
     /// The traced step (nil in eager mode) and, when compiled, its native code.
     public let tracedStep: TrainingStep?
     public let compiledStep: CompiledTrainingStep?
     /// Second buffers for the compiled loop's double buffering (parameters, then states).
     private var spare: [HostTensor] = []
+    /// The data sets' label tensors already checked against the step's class count.
+    private var checkedLabels: [HostTensor] = []
 
     /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager;
-    /// `passes` optimize the compiled step; `checkNumerics` diagnoses a non-finite loss.
+    /// `trainable` (parameter or submodule paths) limits training to those parameters, the others
+    /// staying as they are, like frozen ones; `passes` optimize the compiled step; `checkNumerics`
+    /// diagnoses a non-finite loss.
     public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
-                passes: PassPipeline = .standard(), checkNumerics: Bool = false) throws {
+                trainable: [String]? = nil, passes: PassPipeline = .standard(), checkNumerics: Bool = false) throws {
         (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
         self.checkNumerics = checkNumerics
+        try optimizer.checkArguments()
         model.setTraining(true)
         switch mode {
         case .eager:
             (tracedStep, compiledStep) = (nil, nil)
-            (parameters, buffers) = (model.parameters.filter(\.trainable), [])
+            (parameters, buffers) = (try model.trainedParameters(selection: trainable), [])
         case .interpreted:
-            let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
+            let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                        trainable: trainable)
             (tracedStep, compiledStep) = (step, nil)
             (parameters, buffers) = (step.parameters, step.buffers)
         case .compiled:
             let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
-                                                    inputType: inputType, labelType: labelType, passes: passes)
+                                                    inputType: inputType, labelType: labelType, trainable: trainable,
+                                                    passes: passes)
             (tracedStep, compiledStep) = (compiled.step, compiled)
             (parameters, buffers) = (compiled.step.parameters, compiled.step.buffers)
         }
@@ -91,7 +98,7 @@ public final class Trainer {
     public func step(_ x: HostTensor, _ y: HostTensor) throws -> Double {
         let count = try stepCount(after: 1)
         let value = switch mode {
-        case .eager: try eagerStep(x, y, count: count)
+        case .eager: try withEagerRandomStep(count) { try eagerStep(x, y, count: count) }
         case .interpreted, .compiled: try tracedStepRun(x, y, count: count)
         }
         stepCount = count
@@ -119,6 +126,10 @@ public final class Trainer {
         let steps = loader.dataset.count / loader.batchSize
         let every = max(every, 1)
         _ = try stepCount(after: steps)
+        if let classes = tracedStep?.labelClasses, !checkedLabels.contains(where: { $0 === loader.dataset.labels }) {
+            try checkLabels(loader.dataset.labels, classes: classes, loss: "crossEntropy")
+            checkedLabels.append(loader.dataset.labels)
+        }
         if let compiledStep {
             let (done, nonFinite) = try compiledLoop(compiledStep, loader.dataset, order.map(Int64.init), loader.batchSize, steps, every, observe)
             if let nonFinite {
@@ -176,6 +187,7 @@ public final class Trainer {
     /// Runs the traced step function (interpreted or compiled) once and stores its results.
     private func tracedStepRun(_ x: HostTensor, _ y: HostTensor, count: Int) throws -> Double {
         guard let step = tracedStep else { throw KilnError.internal("no traced step") }
+        if let classes = step.labelClasses { try checkLabels(y, classes: classes, loss: "crossEntropy") }
         let inputs = try stepInputs(step, x, y, count: count, states: states)
         let outputs = try compiledStep?.compiled.run(inputs) ?? interpret(step.function, inputs: inputs)
         let value = outputs[step.signature.loss][0].asDouble

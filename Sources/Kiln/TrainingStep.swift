@@ -12,8 +12,8 @@ public typealias LossFunction = (_ output: Tensor, _ labels: Tensor) throws -> T
 ///         -> (loss, new params..., new state..., new buffers...)
 ///
 /// `step` is the 1-based update count (for Adam's bias correction and the schedule). Buffers are
-/// the non-trainable parameters the model reads (batch norm's running statistics); the step
-/// returns their new values (unchanged unless the model updates them).
+/// the parameters the model reads but the step does not train (batch norm's running statistics,
+/// frozen parameters); the step returns their new values (unchanged unless the model updates them).
 public struct TrainingStep {
     public let function: Function
     /// The forward loss function it was differentiated from (it also returns the buffers' new
@@ -22,19 +22,23 @@ public struct TrainingStep {
     public let gradientFunction: Function
     /// The trainable parameters, in the order of the function's parameter block.
     public let parameters: [Parameter]
-    /// The buffers, in the order of the function's buffer block.
+    /// The buffers (and frozen parameters), in the order of the function's buffer block.
     public let buffers: [Parameter]
     /// Which inputs and results of `function` hold what.
     public let signature: TrainingStepSignature
     /// Whether the function takes an `rng_key` input (the model draws random numbers).
     public var usesRandomKey: Bool { signature.randomKey != nil }
+    /// The class count the labels must stay below (they feed `crossEntropy`), or nil.
+    public let labelClasses: Int?
     /// Optimizer state tensors per parameter.
     public var stateCount: Int { signature.statesPerParameter }
 
     /// Traces `model` and `loss` on inputs of `inputType` and labels of `labelType`, differentiates
-    /// with respect to every trainable parameter and appends `optimizer`'s update.
+    /// with respect to every trained parameter (trainable, not frozen and, when `trainable` is
+    /// given, at or under one of its paths) and appends `optimizer`'s update.
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType) throws {
+                inputType: TensorType, labelType: TensorType, trainable selection: [String]? = nil) throws {
+        let trained = Set(try model.trainedParameters(selection: selection).map(ObjectIdentifier.init))
         let forward = Trace(name: "loss")
         let x = forward.input("x", inputType)
         let y = forward.input("y", labelType)
@@ -42,6 +46,8 @@ public struct TrainingStep {
         guard value.type.count == 1, value.dtype.isFloat else {
             throw KilnError("the loss must be a scalar float, got \(value.type)")
         }
+        let labelValue = try forward.value(of: y)
+        labelClasses = forward.labelBounds.filter { $0.value == labelValue }.map(\.classes).min()
         let updates = forward.bufferUpdates
         let lossFunction = try forward.finish(returning: [try value.reshaped([])] + updates.map(\.1))
         let lifted = forward.parameters
@@ -50,10 +56,11 @@ public struct TrainingStep {
         // The loss function's parameters after x and y: lifted parameters in order, and the key.
         let liftedParams = lossFunction.params.dropFirst(2).filter { $0 != keyValue }
         guard liftedParams.count == lifted.count else { throw KilnError.internal("the traced loss does not match its parameters") }
-        let trainableNames = zip(liftedParams, lifted).filter { $0.1.trainable }.map { lossFunction.name(of: $0.0) }
-        let gradient = try grad(lossFunction, wrt: trainableNames)
-        let parameters = lifted.filter(\.trainable)
-        let buffers = lifted.filter { !$0.trainable }
+        let isTrained = { (p: Parameter) in trained.contains(ObjectIdentifier(p)) }
+        let trainedNames = zip(liftedParams, lifted).filter { isTrained($0.1) }.map { lossFunction.name(of: $0.0) }
+        let gradient = try grad(lossFunction, wrt: trainedNames)
+        let parameters = lifted.filter(isTrained)
+        let buffers = lifted.filter { !isTrained($0) }
 
         let step = Trace(name: "train_step")
         let inputs = [step.input("x", inputType), step.input("y", labelType)]

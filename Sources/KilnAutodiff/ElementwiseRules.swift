@@ -17,7 +17,7 @@ func unaryPullback<E: GradientEmitter>(_ u: UnaryOp, _ x: E.Handle, _ y: E.Handl
     case .sigmoid: return try e.mul(ct, e.mul(y, e.sub(e.constant(1, like: y), y)))
     case .sin: return try e.mul(ct, e.unary(.cos, x))
     case .cos: return try e.neg(e.mul(ct, e.unary(.sin, x)))
-    case .sign, .floor: return try e.zeros(like: x)  // piecewise constant
+    case .sign, .floor, .stopGradient: return try e.zeros(like: x)  // piecewise constant, or cut
     }
 }
 

@@ -95,7 +95,10 @@ struct TrainCommand: ParsableCommand {
         }
         manualSeed(seed)
         let layout: FashionMNIST.Layout = model == .cnn ? .channels : .flat
-        let fashion = try FashionMNIST.load(directory: data, layout: layout)
+        let fashion: FashionMNIST
+        do { fashion = try FashionMNIST.load(directory: data, layout: layout) } catch {
+            throw error.rephrased { "--data: \($0); for kiln train, pass --data DIR" }
+        }
         let trainSet = try limit.map { try fashion.train.prefix($0) } ?? fashion.train
         guard trainSet.count >= batchSize else {
             throw KilnError("the training set has \(trainSet.count) examples, fewer than one batch of \(batchSize); lower --batch-size")

@@ -33,6 +33,7 @@ func unaryExpression(_ u: UnaryOp, _ dtype: DType, _ x: String, _ k: inout Kerne
         case .sin: return k.call(.math(.sin, dtype), x)
         case .cos: return k.call(.math(.cos, dtype), x)
         case .floor: return k.call(.math(.floor, dtype), x)
+        case .stopGradient: return x
         }
     }
     let (t, u32) = (cType(dtype), cUnsignedType(dtype))
@@ -41,6 +42,7 @@ func unaryExpression(_ u: UnaryOp, _ dtype: DType, _ x: String, _ k: inout Kerne
     case .abs: return k.call(.absInt(dtype), x)
     case .sign: return "(\(t))((\(x) > 0) - (\(x) < 0))"
     case .relu: return "\(x) > 0 ? \(x) : 0"
+    case .stopGradient: return x
     case .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .sin, .cos, .floor:
         throw internalError("'\(u.rawValue)' on \(dtype.rawValue) reached code generation")
     }

@@ -63,7 +63,7 @@ public struct FashionMNIST: Sendable {
         let base = directory.hasSuffix("/") ? directory + name : directory + "/" + name
         for path in [base + ".gz", base] where access(path, F_OK) == 0 { return path }
         let problem = access(directory, F_OK) == 0 ? "'\(directory)' has no \(name).gz (nor \(name))" : "the directory '\(directory)' does not exist"
-        throw KilnError("Fashion-MNIST is missing: \(problem); install it with `apt-get install dataset-fashion-mnist`, or pass --data DIR for a directory holding the four IDX files")
+        throw KilnError("Fashion-MNIST is missing: \(problem); install it with `apt-get install dataset-fashion-mnist`, or load(directory:) a directory holding the four IDX files")
     }
 
     private static func loadSplit(images imagesPath: String, labels labelsPath: String, layout: Layout,

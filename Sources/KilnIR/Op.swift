@@ -1,11 +1,13 @@
 /// Elementwise ops of one operand.
 public enum UnaryOp: String, CaseIterable, Sendable, Hashable {
     case neg, abs, sign, exp, log, sqrt, rsqrt, tanh, sigmoid, relu, sin, cos, floor
+    /// The identity whose gradient is zero: `grad` stops at it (a detached value, a frozen teacher).
+    case stopGradient = "stop_gradient"
 
     /// Ops defined only on floats; the others accept every numeric dtype.
     public var isFloatOnly: Bool {
         switch self {
-        case .neg, .abs, .sign, .relu: return false
+        case .neg, .abs, .sign, .relu, .stopGradient: return false
         case .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .sin, .cos, .floor: return true
         }
     }

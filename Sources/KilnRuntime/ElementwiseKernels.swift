@@ -67,6 +67,7 @@ private func floatUnary<T: FloatElement>(_ op: UnaryOp, _: T.Type, _ x: HostTens
     case .sin: apply { T.sin($0) }
     case .cos: apply { T.cos($0) }
     case .floor: apply { T.floor($0) }
+    case .stopGradient: apply { $0 }
     }
 }
 
@@ -77,6 +78,7 @@ private func intUnary<T: IntElement>(_ op: UnaryOp, _: T.Type, _ x: HostTensor, 
     case .abs: apply { $0 < 0 ? 0 &- $0 : $0 }  // abs(min) = min
     case .sign: apply { $0.signum() }
     case .relu: apply { $0 > 0 ? $0 : 0 }
+    case .stopGradient: apply { $0 }
     case .exp, .log, .sqrt, .rsqrt, .tanh, .sigmoid, .sin, .cos, .floor:
         break  // type inference admits these on floats only
     }

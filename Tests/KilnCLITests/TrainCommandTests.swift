@@ -40,6 +40,7 @@ struct TrainCommandTests {
         let missing = try w.kiln(["train", "--data", w.path("nowhere")])
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("apt-get install dataset-fashion-mnist"), "\(missing.stderr)")
+        #expect(missing.stderr.contains("--data: ") && missing.stderr.contains("pass --data DIR"), "\(missing.stderr)")
         let mismatched = try w.kiln(["train", "--model", "mlp", "--data", Self.fixture, "--batch-size", "2", "--epochs", "1",
                                      "--checkpoint", w.path("mlp.safetensors")])
         #expect(mismatched.status == 0)

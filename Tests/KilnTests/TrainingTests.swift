@@ -60,8 +60,8 @@ import KilnRuntime
 
     @Test func convolutionalModelAgreesAcrossModes() throws {
         let make = {
-            Sequential(try Conv2D(1, 3, kernelSize: 3, padding: 1, seed: 3), Activation(relu), MaxPool2D(2),
-                       try ConvTranspose2D(3, 2, kernelSize: 2, stride: 2, seed: 4), AvgPool2D(2),
+            Sequential(try Conv2D(1, 3, kernelSize: 3, padding: 1, seed: 3), Activation(relu), try MaxPool2D(2),
+                       try ConvTranspose2D(3, 2, kernelSize: 2, stride: 2, seed: 4), try AvgPool2D(2),
                        Flatten(), try Linear(2 * 2 * 2, 2, seed: 5)) as any Kiln.Module
         }
         let worst = try compareModes(make: make, optimizer: { Momentum(.constant(0.05)) }, x: try batch([2, 1, 4, 4], seed: 3),
@@ -102,7 +102,7 @@ import KilnRuntime
         let optimizer = Self.optimizers.first { $0.0 == name }!.1
         let x = try batch([8, 1, 4, 4], seed: 7), y = try labels(8, classes: 3, seed: 8)
         let make = {
-            Sequential(try Conv2D(1, 2, kernelSize: 3, padding: 1, seed: 1), Activation(relu), MaxPool2D(2), Flatten(),
+            Sequential(try Conv2D(1, 2, kernelSize: 3, padding: 1, seed: 1), Activation(relu), try MaxPool2D(2), Flatten(),
                        try Linear(8, 3, seed: 2)) as any Kiln.Module
         }
         let a = try make(), b = try make()
@@ -126,7 +126,7 @@ import KilnRuntime
     @Test func compiledEpochLoopMatchesSteppingFromSwift() throws {
         let data = try Dataset(inputs: try batch([26, 5], seed: 11), labels: try labels(26, classes: 3, seed: 12))
         let loader = try DataLoader(data, batchSize: 4, seed: 5)
-        let make = { Sequential(try Linear(5, 6, seed: 1), Dropout(rate: 0.2, seed: 4), Activation(relu), try Linear(6, 3, seed: 2)) }
+        let make = { Sequential(try Linear(5, 6, seed: 1), try Dropout(rate: 0.2, seed: 4), Activation(relu), try Linear(6, 3, seed: 2)) }
         let a = try make(), b = try make()
         let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
         let looped = try Trainer(model: a, loss: loss, optimizer: Adam(lr: 0.01), inputType: loader.inputType, labelType: loader.labelType)
@@ -200,7 +200,7 @@ import KilnRuntime
     /// step number, which agree when it is called once per step.
     @Test func embeddingBatchNormAndDropoutAgreeAcrossModes() throws {
         let make = {
-            Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), Dropout(rate: 0.3, seed: 2),
+            Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), try Dropout(rate: 0.3, seed: 2),
                        try Linear(8, 1, seed: 3)) as any Kiln.Module
         }
         let ids = try HostTensor(TensorType(.i32, [4, 2]), doubles: [1, 2, 3, 4, 5, 6, 7, 1])
@@ -232,7 +232,7 @@ import KilnRuntime
     }
 
     @Test func embeddingBatchNormAndDropoutTrain() throws {
-        let model = Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), Dropout(rate: 0.5, seed: 2),
+        let model = Sequential(try Embedding(10, 4, seed: 1), Flatten(), try BatchNorm(8), try Dropout(rate: 0.5, seed: 2),
                                try Linear(8, 1, seed: 3))
         let ids = try HostTensor(TensorType(.i32, [4, 2]), doubles: [1, 2, 3, 4, 5, 6, 7, 8])
         let traced = try Trainer(model: model, loss: { try binaryCrossEntropy(logits: $0, targets: $1) },

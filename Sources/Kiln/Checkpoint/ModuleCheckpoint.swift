@@ -3,13 +3,17 @@ import KilnRuntime
 
 extension Module {
     /// Saves every parameter, named by its `namedParameters` path (e.g. `layers.0.weight`), to a
-    /// safetensors file at `path`, atomically; NaN or infinity is an error unless `allowNonFinite`.
+    /// safetensors file at `path`, atomically, with the frozen ones' paths (if any) in the metadata
+    /// (`frozen`); NaN or infinity is an error unless `allowNonFinite`.
     public func save(to path: String, metadata: [String: String] = [:], allowNonFinite: Bool = false) throws(KilnError) {
-        try saveCheckpoint(namedParameters.map { ($0.0, $0.1.value) }, metadata: metadata, path: path, allowNonFinite: allowNonFinite)
+        var meta = metadata
+        if !frozenParameterNames.isEmpty { meta[frozenKey] = frozenParameterNames.joined(separator: ",") }
+        try saveCheckpoint(namedParameters.map { ($0.0, $0.1.value) }, metadata: meta, path: path, allowNonFinite: allowNonFinite)
     }
 
     /// Loads the parameters saved by `save(to:)` (or any safetensors file with the same names,
     /// dtypes and shapes) into this module's parameter storage, and returns the file's metadata.
+    /// When the file records frozen parameters (`save(to:)` does), exactly those are frozen after.
     ///
     /// Every parameter must be in the file with its dtype and shape, and the file must hold no
     /// other tensor nor (unless `allowNonFinite`) NaN or infinity; otherwise the error lists every
@@ -17,7 +21,13 @@ extension Module {
     @discardableResult
     public func load(from path: String, allowNonFinite: Bool = false) throws(KilnError) -> [String: String] {
         let (tensors, metadata) = try loadCheckpoint(path: path, allowNonFinite: allowNonFinite)
+        var frozen: [(String, Parameter)]? = nil
+        if let names = metadata[frozenKey] { frozen = try parameters(under: names.split(separator: ",").map(String.init)) }
         try assign(tensors, source: "checkpoint '\(path)'")
+        if let frozen {
+            unfreeze()
+            for (_, p) in frozen { p.frozen = true }
+        }
         return metadata
     }
 

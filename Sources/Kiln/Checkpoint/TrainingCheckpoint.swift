@@ -2,8 +2,8 @@ import KilnIR
 import KilnRuntime
 
 // A training checkpoint is one safetensors file: the model's parameters under `model.<path>`, the
-// optimizer state under `optimizer.<path>.<k>`, and the step count in the metadata, so training
-// resumes exactly where it stopped.
+// optimizer state under `optimizer.<path>.<k>`, and the step count and the frozen parameters
+// (`frozen`, comma-separated paths) in the metadata, so training resumes exactly where it stopped.
 
 extension Trainer {
     /// Saves parameters, optimizer state and step count to `path`, atomically; NaN or infinity in
@@ -18,6 +18,7 @@ extension Trainer {
         }
         var meta = metadata
         meta["step"] = String(stepCount)
+        meta[frozenKey] = untrainedNames.joined(separator: ",")
         try Kiln.saveCheckpoint(tensors, metadata: meta, path: path, allowNonFinite: allowNonFinite)
     }
 
@@ -39,6 +40,10 @@ extension Trainer {
         guard let step = Int(text), (0...Self.maximumStepCount).contains(step) else {
             throw KilnError("checkpoint '\(path)' has step \"\(text)\" in its metadata; a step count is a whole number in 0...\(Self.maximumStepCount)")
         }
+        if let saved = metadata[frozenKey], saved != untrainedNames.joined(separator: ",") {
+            let names = saved.split(separator: ",").map { "\"\($0)\"" }.joined(separator: ", ")
+            throw KilnError("checkpoint '\(path)' was trained with [\(names)] frozen, but this trainer does not train [\(untrainedNames.joined(separator: ", "))]; call model.freeze([\(names)]) (and unfreeze the others) before creating the Trainer")
+        }
         var modelTensors: [String: HostTensor] = [:]
         for (name, t) in tensors where name.hasPrefix("model.") { modelTensors[String(name.dropFirst(6))] = t }
         try model.checkFits(modelTensors, source: "checkpoint '\(path)'")
@@ -59,4 +64,14 @@ extension Trainer {
         try restore(states: saved, stepCount: step)
         return metadata
     }
+
+    /// The paths of the model's trainable parameters this trainer does not train (frozen, or left
+    /// out of its `trainable:` selection).
+    var untrainedNames: [String] {
+        let trained = Set(parameters.map(ObjectIdentifier.init))
+        return model.namedParameters.filter { $0.1.trainable && !trained.contains(ObjectIdentifier($0.1)) }.map(\.0)
+    }
 }
+
+/// The metadata key listing a checkpoint's frozen parameters.
+let frozenKey = "frozen"

@@ -14,8 +14,8 @@ public enum ModelZoo {
     /// max-pool 2; linear 3136->128, ReLU; linear 128->10.
     public static func fashionCNN(seed: UInt64 = 0) throws -> Sequential {
         var seeds = SeedSequence(seed)
-        return Sequential(try Conv2D(1, 32, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), MaxPool2D(2),
-                          try Conv2D(32, 64, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), MaxPool2D(2),
+        return Sequential(try Conv2D(1, 32, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), try MaxPool2D(2),
+                          try Conv2D(32, 64, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), try MaxPool2D(2),
                           Flatten(), try Linear(64 * 7 * 7, 128, initializer: .heUniform, seed: seeds.next()), Activation(relu),
                           try Linear(128, 10, seed: seeds.next()))
     }
@@ -36,8 +36,8 @@ public enum ModelZoo {
     /// conv 32->64 k3 p1, ReLU, max-pool 2; linear 4096->128, ReLU; linear 128->10.
     public static func cifarCNN(seed: UInt64 = 0) throws -> Sequential {
         var seeds = SeedSequence(seed)
-        return Sequential(try Conv2D(3, 32, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), MaxPool2D(2),
-                          try Conv2D(32, 64, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), MaxPool2D(2),
+        return Sequential(try Conv2D(3, 32, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), try MaxPool2D(2),
+                          try Conv2D(32, 64, kernelSize: 3, padding: 1, seed: seeds.next()), Activation(relu), try MaxPool2D(2),
                           Flatten(), try Linear(4096, 128, seed: seeds.next()), Activation(relu),
                           try Linear(128, 10, seed: seeds.next()))
     }
