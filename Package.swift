@@ -14,9 +14,11 @@ let package = Package(
         .library(name: "KilnFormats", targets: ["KilnFormats"]),
         .library(name: "KilnData", targets: ["KilnData"]),
         .library(name: "Kiln", targets: ["Kiln"]),
+        .library(name: "KilnONNX", targets: ["KilnONNX"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CTCC", path: "Sources/CTCC"),
@@ -35,9 +37,11 @@ let package = Package(
         .target(name: "KilnData", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats"]),
         .target(name: "Kiln", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT",
                                              "KilnFormats", "KilnData"]),
+        .target(name: "KilnONNX", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime", "KilnFormats", "KilnPasses",
+                                                 .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "KilnBench", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnPasses"], path: "Benchmarks/KilnBench"),
         .executableTarget(name: "KilnCLI", dependencies: [
-            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench",
+            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnONNX",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["kir.dict"]),
@@ -49,6 +53,8 @@ let package = Package(
         .testTarget(name: "KilnTests", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnData", "KilnCodegen", "KilnPasses",
                                                     "KilnJIT", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
+        .testTarget(name: "KilnONNXTests", dependencies: ["KilnONNX", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnJIT", "KilnPasses"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnSupport", "KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )
