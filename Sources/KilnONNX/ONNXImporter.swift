@@ -1,6 +1,7 @@
 import Foundation
 import KilnFormats
 import KilnIR
+import KilnSupport
 import KilnPasses
 import KilnRuntime
 import SwiftProtobuf
