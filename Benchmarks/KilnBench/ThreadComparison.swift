@@ -1,5 +1,6 @@
 import Kiln
 import KilnIR
+import KilnSupport
 import KilnPasses
 #if canImport(Glibc)
 import Glibc
