@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnData", "KilnCodegen", "KilnPasses"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
-        .testTarget(name: "KilnONNXTests", dependencies: ["KilnONNX", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnJIT", "KilnPasses"],
+        .testTarget(name: "KilnONNXTests", dependencies: ["KilnONNX", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnJIT", "KilnPasses", "KilnTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
