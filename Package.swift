@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "KilnTests", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnData", "KilnCodegen", "KilnPasses",
                                                     "KilnJIT", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
-        .testTarget(name: "KilnONNXTests", dependencies: ["KilnONNX", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnJIT", "KilnPasses"],
+        .testTarget(name: "KilnONNXTests", dependencies: ["KilnONNX", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnJIT", "KilnPasses", "KilnTestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnSupport", "KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]

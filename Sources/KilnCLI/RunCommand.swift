@@ -1,4 +1,5 @@
 import ArgumentParser
+import KilnFormats
 import KilnIR
 import KilnJIT
 import KilnRuntime
@@ -26,6 +27,9 @@ struct RunCommand: ParsableCommand {
             help: ArgumentHelp("An input: a parameter name without '%', '=', and a .npy file. Repeat for each parameter.",
                                valueName: "name=path.npy"))
     var inputs: [String] = []
+
+    @Option(help: ArgumentHelp("A safetensors file of values for parameters by name (e.g. the weights `kiln import-onnx` writes); --input takes precedence.", valueName: "file.safetensors"))
+    var weights: String?
 
     @Flag(help: "Generate the inputs not given with --input: floats uniform in [-1, 1), integers in [0, 8), bools 50/50.")
     var randomInputs = false
@@ -55,7 +59,10 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         var loaded = try options.load()
         let f = loaded.function
-        let arguments = try bindInputs(of: f, specs: inputs, random: randomInputs ? seed : nil)
+        let named = try weights.map { path throws(KilnError) in
+            Dictionary(try readSafetensors(path: path).tensors, uniquingKeysWith: { first, _ in first })
+        } ?? [:]
+        let arguments = try bindInputs(of: f, specs: inputs, weights: named, weightsSource: weights ?? "", random: randomInputs ? seed : nil)
         let clock = ContinuousClock()
         if checkNumerics {
             let start = clock.now

@@ -2,12 +2,18 @@ import KilnFormats
 import KilnIR
 import KilnRuntime
 
-/// The inputs of `f`, one per parameter, from `--input NAME=PATH.npy` specs; parameters without
-/// a spec are generated from `random` (the seed) when it is given, and are an error otherwise.
-func bindInputs(of f: Function, specs: [String], random seed: Int64?) throws(KilnError) -> [HostTensor] {
+/// The inputs of `f`, one per parameter, from `--input NAME=PATH.npy` specs, then from `weights`
+/// (tensors by parameter name, e.g. from `--weights FILE.safetensors`); parameters without either
+/// are generated from `random` (the seed) when it is given, and are an error otherwise.
+func bindInputs(of f: Function, specs: [String], weights: [String: HostTensor] = [:], weightsSource: String = "",
+                random seed: Int64?) throws(KilnError) -> [HostTensor] {
     let names = f.params.map { f.name(of: $0) }
     let listed = names.isEmpty ? "it takes no parameters" : "its parameters are " + names.joined(separator: ", ")
     var paths = [String?](repeating: nil, count: names.count)
+    let unknown = weights.keys.filter { !names.contains($0) }.sorted()
+    guard unknown.isEmpty else {
+        throw KilnError("--weights '\(weightsSource)' holds \(unknown.joined(separator: ", ")), which @\(f.name) has no parameter for; \(listed)")
+    }
     for spec in specs {
         guard let equals = spec.firstIndex(of: "="), equals != spec.startIndex, spec.index(after: equals) != spec.endIndex else {
             throw KilnError("--input '\(spec)' must be NAME=PATH.npy, e.g. --input x=x.npy")
@@ -20,7 +26,7 @@ func bindInputs(of f: Function, specs: [String], random seed: Int64?) throws(Kil
         paths[index] = String(spec[spec.index(after: equals)...])
     }
     if seed == nil {
-        let missing = f.params.indices.filter { paths[$0] == nil }
+        let missing = f.params.indices.filter { paths[$0] == nil && weights[names[$0]] == nil }
         guard missing.isEmpty else {
             let what = missing.map { "%\(names[$0]) (\(f.paramTypes[$0]))" }.joined(separator: ", ")
             let flags = missing.map { "--input \(names[$0])=PATH.npy" }.joined(separator: " ")
@@ -30,6 +36,13 @@ func bindInputs(of f: Function, specs: [String], random seed: Int64?) throws(Kil
     var inputs: [HostTensor] = []
     for (index, type) in f.paramTypes.enumerated() {
         guard let path = paths[index] else {
+            if let weight = weights[names[index]] {
+                guard weight.type == type else {
+                    throw KilnError("weight \(names[index]) in '\(weightsSource)' is \(weight.type) but parameter %\(names[index]) of @\(f.name) is \(type); are these the weights of this model?")
+                }
+                inputs.append(weight)
+                continue
+            }
             inputs.append(try randomInput(type, seed: seed ?? 0, index: index))
             continue
         }

@@ -155,7 +155,7 @@ private struct GraphImport {
     }
 
     private mutating func importNode(_ proto: Onnx_NodeProto) throws(KilnError) {
-        let label = "ONNX node '\(proto.name)' (\(proto.opType), opset \(opset))"
+        let label = ONNXNode.place(of: proto, opset: opset)
         guard proto.domain.isEmpty || proto.domain == "ai.onnx" else {
             throw KilnError("\(label): op domain '\(proto.domain)' is not supported; Kiln imports ops of the default ONNX domain")
         }

@@ -10,8 +10,10 @@ struct ONNXNode {
     let inputs: [Operand?]
     let attributes: [String: Onnx_AttributeProto]
 
-    var opType: String { proto.opType }
-    var place: String {
+    var place: String { Self.place(of: proto, opset: opset) }
+
+    /// How errors name a node: `ONNX node 'NAME' (OP, opset N)` (its first output when unnamed).
+    static func place(of proto: Onnx_NodeProto, opset: Int) -> String {
         "ONNX node '\(proto.name.isEmpty ? proto.output.first ?? "" : proto.name)' (\(proto.opType), opset \(opset))"
     }
 

@@ -12,7 +12,7 @@ import Testing
 @Suite("ONNX models exported by PyTorch match PyTorch")
 struct PyTorchParityTests {
     /// f32 rounding differs from PyTorch's in summation order (BLAS, reductions, the unrolled
-    /// LSTM) and erf is approximated (1.5e-7); the largest error seen is 1.7e-7 (encoder_gelu),
+    /// LSTM) and erf is approximated (1.5e-7); the largest error seen is 1.5e-7 (the encoders),
     /// far below any wrong mapping's.
     static let tolerance = 1e-6
 

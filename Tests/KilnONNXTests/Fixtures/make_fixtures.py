@@ -98,6 +98,18 @@ class Deconv(nn.Module):
         return torch.sigmoid(self.pool(nn.functional.leaky_relu(self.up(x), 0.1)))
 
 
+class Grouped(nn.Module):
+    """Conv and ConvTranspose with groups."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 3, padding=1, groups=2)
+        self.up = nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2)
+
+    def forward(self, x):
+        return self.up(torch.relu(self.conv(x)))
+
+
 class LSTMModel(nn.Module):
     def __init__(self):
         super().__init__()
@@ -180,6 +192,76 @@ def helper_graph():
     return model, [x], ReferenceEvaluator(model).run(None, {"x": x})
 
 
+def helper_windows():
+    """Window attributes the exporter rarely writes: grouped Conv with auto_pad SAME_UPPER (which
+    pads one side only here) and stride 2, asymmetric pads on AveragePool (count_include_pad 0),
+    MaxPool and ConvTranspose. The reference is PyTorch with the padding written out as F.pad
+    (onnx.reference reads MaxPool's asymmetric pads in another order than the ONNX spec)."""
+    rng = np.random.default_rng(8)
+    w, b = rng.standard_normal((4, 2, 3, 3)).astype(np.float32), rng.standard_normal((4,)).astype(np.float32)
+    wt = rng.standard_normal((4, 2, 3, 3)).astype(np.float32)
+    nodes = [
+        helper.make_node("Conv", ["x", "w", "b"], ["c"], name="conv", group=2, auto_pad="SAME_UPPER", strides=[2, 2]),
+        helper.make_node("AveragePool", ["c"], ["a"], name="avg", kernel_shape=[2, 2], pads=[1, 1, 0, 0], count_include_pad=0),
+        helper.make_node("MaxPool", ["a"], ["m"], name="max", kernel_shape=[3, 3], pads=[0, 0, 1, 2]),
+        helper.make_node("ConvTranspose", ["m", "wt"], ["y"], name="deconv", strides=[2, 2], pads=[1, 0, 0, 1]),
+    ]
+    inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(b, "b"), numpy_helper.from_array(wt, "wt")]
+    graph = helper.make_graph(nodes, "windows", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 6, 8])], inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.checker.check_model(model)
+    x = rng.standard_normal((1, 4, 8, 8)).astype(np.float32)
+    F = nn.functional
+    with torch.no_grad():
+        t = torch.from_numpy
+        c = F.conv2d(F.pad(t(x), (0, 1, 0, 1)), t(w), t(b), stride=2, groups=2)           # SAME_UPPER: 1 at the end
+        padded, ones = F.pad(c, (1, 0, 1, 0)), F.pad(torch.ones(1, 1, 4, 4), (1, 0, 1, 0))
+        a = F.avg_pool2d(padded, 2, stride=1) / F.avg_pool2d(ones, 2, stride=1)          # count_include_pad=0
+        m = F.max_pool2d(F.pad(a, (0, 2, 0, 1), value=-float("inf")), 3, stride=1)
+        y = F.conv_transpose2d(m, t(wt), stride=2)[:, :, 1:, :-1]                         # pads [1,0,0,1]
+    return model, [x], [y.numpy()]
+
+
+def helper_sequences():
+    """Opset 20: Gelu (tanh form), Slice with a negative step, MatMul of a vector, Gather of
+    computed (negative) indices, a reverse LSTM with initial states."""
+    rng = np.random.default_rng(9)
+    hidden = 3
+    nodes = [
+        helper.make_node("Gelu", ["x"], ["g"], name="gelu", approximate="tanh"),
+        helper.make_node("Slice", ["g", "starts", "ends", "axes", "steps"], ["s"], name="slice"),
+        helper.make_node("MatMul", ["v", "s"], ["mv"], name="matvec"),
+        helper.make_node("Gather", ["x", "ids"], ["gx"], name="gather", axis=1),
+        helper.make_node("LSTM", ["seq", "W", "R", "B", "", "h0", "c0"], ["Y", "Yh"], name="lstm",
+                         direction="reverse", hidden_size=hidden),
+    ]
+    inits = [
+        numpy_helper.from_array(np.array([-1], np.int64), "starts"),
+        numpy_helper.from_array(np.array([-100], np.int64), "ends"),
+        numpy_helper.from_array(np.array([0], np.int64), "axes"),
+        numpy_helper.from_array(np.array([-2], np.int64), "steps"),
+        numpy_helper.from_array(rng.standard_normal((3,)).astype(np.float32), "v"),
+        numpy_helper.from_array(rng.standard_normal((1, 4 * hidden, 2)).astype(np.float32), "W"),
+        numpy_helper.from_array(rng.standard_normal((1, 4 * hidden, hidden)).astype(np.float32), "R"),
+        numpy_helper.from_array(rng.standard_normal((1, 8 * hidden)).astype(np.float32), "B"),
+        numpy_helper.from_array(rng.standard_normal((1, 2, hidden)).astype(np.float32), "h0"),
+        numpy_helper.from_array(rng.standard_normal((1, 2, hidden)).astype(np.float32), "c0"),
+    ]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5, 4]),
+              helper.make_tensor_value_info("ids", TensorProto.INT64, [2, 2]),
+              helper.make_tensor_value_info("seq", TensorProto.FLOAT, [4, 2, 2])]
+    outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+               for n, shape in [("mv", [4]), ("gx", [5, 2, 2]), ("Y", [4, 1, 2, hidden]), ("Yh", [1, 2, hidden])]]
+    model = helper.make_model(helper.make_graph(nodes, "sequences", inputs, outputs, inits),
+                              opset_imports=[helper.make_opsetid("", 20)])
+    onnx.checker.check_model(model)
+    feed = {"x": rng.standard_normal((5, 4)).astype(np.float32),
+            "ids": np.array([[0, -1], [2, -3]], np.int64),
+            "seq": rng.standard_normal((4, 2, 2)).astype(np.float32)}
+    return model, list(feed.values()), ReferenceEvaluator(model).run(None, feed)
+
+
 # name: (model, inputs, opset, dynamo)
 def torch_models():
     torch.manual_seed(0)
@@ -197,6 +279,7 @@ def torch_models():
         "cnn_bn": (cnn, (torch.randn(2, 3, 8, 8),), 17, False),
         "resblock": (res, (torch.randn(2, 4, 6, 6),), 17, False),
         "deconv": (Deconv(), (torch.randn(1, 3, 4, 4),), 17, False),
+        "grouped": (Grouped(), (torch.randn(1, 4, 4, 4),), 17, False),
         "lstm": (LSTMModel(), (torch.randn(5, 2, 4),), 17, False),
         "bilstm": (BiLSTM(), (torch.randn(2, 4, 3),), 17, False),
         "encoder_relu": (Encoder("relu"), (torch.randn(2, 5, 8),), 17, False),
@@ -230,10 +313,11 @@ def main():
         save(name, [a.numpy() for a in args], [o.numpy() for o in outs])
         ops = sorted({n.op_type for n in proto.graph.node})
         print(f"{name}: opset {proto.opset_import[0].version}, {os.path.getsize(path)} bytes, ops {' '.join(ops)}")
-    model, inputs, outputs = helper_graph()
-    onnx.save(model, os.path.join(HERE, "helper_ops.onnx"))
-    save("helper_ops", inputs, outputs)
-    print("helper_ops:", " ".join(n.op_type for n in model.graph.node))
+    for name, make in [("helper_ops", helper_graph), ("helper_windows", helper_windows), ("helper_sequences", helper_sequences)]:
+        model, inputs, outputs = make()
+        onnx.save(model, os.path.join(HERE, name + ".onnx"))
+        save(name, inputs, outputs)
+        print(f"{name}:", " ".join(n.op_type for n in model.graph.node), [o.shape for o in outputs])
 
 
 if __name__ == "__main__":
