@@ -1,5 +1,6 @@
 import ArgumentParser
 import KilnIR
+import KilnSupport
 import KilnONNX
 
 /// `kiln import-onnx MODEL.onnx -o MODEL.kir`: an ONNX model as a Kiln function and its weights.

@@ -86,7 +86,7 @@ extension KernelBuilder {
         guard s.bytes > 0 else { return }
         scratchBytes = s.bytes
         let t = cType(dtype)
-        for r in s.regions { line("\(t) *\(r.name) = (\(t) *)((char *)scratch + \(r.offset));") }
+        for r in s.regions { declareForParts("\(t) *\(r.name) = (\(t) *)((char *)scratch + \(r.offset));") }
     }
 
     /// `body(first, samples)` for every chunk of `chunk` samples out of `batch`: the full chunks

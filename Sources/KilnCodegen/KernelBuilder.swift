@@ -18,6 +18,9 @@ struct KernelBuilder {
     private(set) var regions: [ParallelRegion] = []
     /// Where the body calls each region: line index, indentation, region.
     private var regionCalls: [(line: Int, depth: Int, region: Int)] = []
+    /// Locals computed from the parameters alone (pointers into `scratch`), declared again at
+    /// the start of every parallel part, which sees the parameters but not the kernel's locals.
+    private var partLocals: [String] = []
     private var inRegion = false
     private var depth = 1
     private var loopNests: [Int] = []
@@ -35,6 +38,13 @@ struct KernelBuilder {
     mutating func close() {
         depth -= 1
         line("}")
+    }
+
+    /// Writes the declaration `text` of a local computed from the parameters alone, which
+    /// parallel parts declare too.
+    mutating func declareForParts(_ text: String) {
+        line(text)
+        partLocals.append("  " + text)
     }
 
     mutating func use(_ item: PreludeItem) { needs.insert(item) }
@@ -73,7 +83,7 @@ struct KernelBuilder {
         for (k, region) in regions.enumerated() {
             let unpack = parameters.enumerated().map { "  \($1.type)\($1.name) = (\($1.type))ctx[\($0)];" }
             text.append((["/* \(name), part \(k): iterations lo..<hi of its loop, on thread t */",
-                          "static void \(name)_part\(k)(void **ctx, long lo, long hi, long t) {"] + unpack + region.lines + ["}"])
+                          "static void \(name)_part\(k)(void **ctx, long lo, long hi, long t) {"] + unpack + partLocals + region.lines + ["}"])
                 .joined(separator: "\n"))
         }
         var body = lines

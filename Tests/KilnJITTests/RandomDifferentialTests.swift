@@ -31,9 +31,9 @@ import Testing
     /// and the interpreted original give different results, or nil.
     /// With `threads`, every loop of at least two chunks runs on that many threads.
     static func problem(_ c: FailingCase, threads: Int? = nil) -> String? {
-        let accumulators = sumsFloats(c.function) ? 1 : CodegenOptions().reductionAccumulators
-        let options = threads.map { CodegenOptions(reductionAccumulators: accumulators, threads: $0, parallelThreshold: 0) }
-            ?? CodegenOptions(reductionAccumulators: accumulators)
+        let exact = sumsFloats(c.function)
+        var options = exact ? exactOptions : CodegenOptions()
+        if let threads { (options.threads, options.parallelThreshold) = (threads, 0) }
         do {
             var optimized = c.function
             _ = try PassPipeline.standard().run(on: &optimized)
