@@ -15,6 +15,8 @@ public struct ThreadComparisonResult: Sendable, Codable {
     public var threads: [Int]
     public var medianMs: [Double]
     public var minMs: [Double]
+    /// Kernels of the step's C that call the pool (`kiln_parallel_for`), at each count.
+    public var parallelKernels: [Int]
 }
 
 /// Runs `workload` compiled once per count of `threads` (`KILN_NUM_THREADS` set while each step
@@ -48,7 +50,12 @@ public func runThreadComparison(_ workload: Workload, threads: [Int], rounds: In
             times[k] += marks.dropFirst()
         }
     }
-    return ThreadComparisonResult(name: workload.name, threads: threads, medianMs: times.map(median), minMs: times.map { $0.min() ?? 0 })
+    // Each call of the pool is one kernel; the pool's own definition is not a call.
+    let parallel = trainers.map { trainer in
+        (trainer.compiledStep?.compiled.cSource.split(separator: "\n") ?? []).filter { $0.contains("; kiln_parallel_for(") }.count
+    }
+    return ThreadComparisonResult(name: workload.name, threads: threads, medianMs: times.map(median), minMs: times.map { $0.min() ?? 0 },
+                                  parallelKernels: parallel)
 }
 
 /// The table `kiln bench --threads` prints: per workload, the median (and minimum) step at each
@@ -56,10 +63,11 @@ public func runThreadComparison(_ workload: Workload, threads: [Int], rounds: In
 public func threadComparisonTable(_ results: [ThreadComparisonResult]) -> String {
     guard let threads = results.first?.threads else { return "" }
     let header = ["workload"] + threads.map { "\($0) thread\($0 == 1 ? "" : "s") median (min)" }
-        + threads.dropFirst().map { "speedup \(threads[0])→\($0)" }
+        + threads.dropFirst().map { "speedup \(threads[0])→\($0)" } + ["parallel kernels"]
     let rows = results.map { r in
         [r.name] + zip(r.medianMs, r.minMs).map { "\(ms($0)) (\(ms($1)))" }
             + r.medianMs.dropFirst().map { format(r.medianMs[0] / $0, 2) + "x" }
+            + [r.parallelKernels.map(String.init).joined(separator: " / ")]
     }
     return markdownTable(header: header, rows: rows)
 }

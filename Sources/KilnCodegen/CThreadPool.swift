@@ -6,11 +6,12 @@ import Glibc
 // The thread pool of generated code. A unit with parallel loops defines, in its prelude, a pool of
 // `threads - 1` persistent workers (pthreads), started by its first parallel loop and stopped by
 // `kiln_threads_stop()` (which the JIT calls before it unloads the code). A parallel loop over
-// `0..<count` is cut into chunks of `grain` iterations; part `t` of `threads` gets chunks
-// `[t·chunks/threads, (t+1)·chunks/threads)`, the calling thread running part 0. The partition
-// depends only on the count, the grain and the thread count, never on timing, so a given thread
-// count always gives the same results; the loops Kiln parallelizes write disjoint outputs per
-// part (reductions are split across independent outputs only), so results also match one thread.
+// `0..<count` is cut into chunks of `grain` iterations and those into `threads · partsPerThread`
+// parts; part `p` of `P` gets chunks `[p·chunks/P, (p+1)·chunks/P)`, whichever thread claims it.
+// The partition depends only on the count, the grain and the thread count, never on timing, and a
+// part's work (per-part scratch included) does not depend on the thread running it, so a given
+// thread count always gives the same results; the loops Kiln parallelizes write disjoint outputs
+// per part (reductions are split across independent outputs only), so results also match one thread.
 // The pool is plain C with the pthread functions bound by the JIT, so tcc and gcc compile it alike.
 
 /// The pthread functions the pool calls, declared with `void *` for the pthread types (pointer
@@ -56,32 +57,53 @@ public func defaultThreadCount() throws(KilnError) -> Int {
 /// parallel loops then start without a wake-up, and an idle pool leaves the cores to OpenBLAS.
 let poolSpinIterations = 20_000
 
+/// Parts of a parallel loop per thread: threads claim parts until none is left, so a worker the
+/// system does not schedule in time holds up at most one small part (the caller takes the rest).
+public let partsPerThread = 4
+
 /// The pool's C for `threads` threads (at least 2): `kiln_parallel_for(task, context, count, grain)`
-/// runs `task(context, lo, hi, t)` on part `t` of `0..<count` for every `t` and returns when all
-/// are done; `kiln_threads_stop()` joins the workers. When a worker cannot be created, every part
-/// runs on the calling thread, in order, with the same partition.
+/// runs `task(context, lo, hi, p)` on every part `p` of `0..<count` (`threads · partsPerThread`
+/// parts, each claimed by whichever thread comes first) and returns when all are done;
+/// `kiln_threads_stop()` joins the workers. When a worker cannot be created, the calling thread
+/// runs every part.
 func threadPoolText(threads: Int) -> String {
-    """
+    let parts = threads * partsPerThread
+    return """
     /* Kiln's thread pool: \(threads) threads (the caller and \(threads - 1) persistent workers started by the first parallel loop). */
     typedef void (*kiln_task)(void **, long, long, long);
     static struct {
       long long lock[8], wake[8], done[8];  /* pthread_mutex_t, pthread_cond_t (at most 64 bytes each) */
       unsigned long workers[\(threads - 1)];
-      int state;  /* 0: not started, 1: workers running, -1: serial */
+      int state;  /* 0: not started, 1: workers running, -1: the caller runs every part */
       int stop;
-      volatile long generation, pending;
+      volatile long generation, finished;
+      long next;
       kiln_task task;
       void **context;
       long count, grain;
     } kiln_pool;
-    static void kiln_pool_part(long t) {
-      long chunks = (kiln_pool.count + kiln_pool.grain - 1) / kiln_pool.grain;
-      long lo = t * chunks / \(threads) * kiln_pool.grain, hi = (t + 1) * chunks / \(threads) * kiln_pool.grain;
-      if (hi > kiln_pool.count) hi = kiln_pool.count;
-      if (lo < hi) kiln_pool.task(kiln_pool.context, lo, hi, t);
+    /* Claims and runs parts of the current loop until none is left. Part p of \(parts) gets the
+       chunks [p*chunks/\(parts), (p+1)*chunks/\(parts)) of `grain` iterations. */
+    static void kiln_pool_run(void) {
+      for (;;) {
+        pthread_mutex_lock(kiln_pool.lock);
+        long p = kiln_pool.next < \(parts) ? kiln_pool.next++ : \(parts);
+        kiln_task task = kiln_pool.task;
+        void **context = kiln_pool.context;
+        long count = kiln_pool.count, grain = kiln_pool.grain;
+        pthread_mutex_unlock(kiln_pool.lock);
+        if (p == \(parts)) return;
+        long chunks = (count + grain - 1) / grain;
+        long lo = p * chunks / \(parts) * grain, hi = (p + 1) * chunks / \(parts) * grain;
+        if (hi > count) hi = count;
+        if (lo < hi) task(context, lo, hi, p);
+        pthread_mutex_lock(kiln_pool.lock);
+        if (++kiln_pool.finished == \(parts)) pthread_cond_signal(kiln_pool.done);
+        pthread_mutex_unlock(kiln_pool.lock);
+      }
     }
     static void *kiln_pool_worker(void *arg) {
-      long t = (long)arg, seen = 0;
+      long seen = 0;
       for (;;) {
         for (long spin = 0; spin < \(poolSpinIterations) && kiln_pool.generation == seen; spin++) {}
         pthread_mutex_lock(kiln_pool.lock);
@@ -89,11 +111,8 @@ func threadPoolText(threads: Int) -> String {
         int stop = kiln_pool.stop;
         seen = kiln_pool.generation;
         pthread_mutex_unlock(kiln_pool.lock);
-        if (stop) return 0;
-        kiln_pool_part(t);
-        pthread_mutex_lock(kiln_pool.lock);
-        if (--kiln_pool.pending == 0) pthread_cond_signal(kiln_pool.done);
-        pthread_mutex_unlock(kiln_pool.lock);
+        if (stop) return arg;
+        kiln_pool_run();
       }
     }
     void \(threadsStopSymbol)(void) {
@@ -103,9 +122,6 @@ func threadPoolText(threads: Int) -> String {
       pthread_cond_broadcast(kiln_pool.wake);
       pthread_mutex_unlock(kiln_pool.lock);
       for (long t = 0; t < \(threads - 1) && kiln_pool.workers[t]; t++) pthread_join(kiln_pool.workers[t], 0);
-      pthread_cond_destroy(kiln_pool.done);
-      pthread_cond_destroy(kiln_pool.wake);
-      pthread_mutex_destroy(kiln_pool.lock);
       kiln_pool.state = -1;
     }
     static void kiln_pool_start(void) {
@@ -114,7 +130,7 @@ func threadPoolText(threads: Int) -> String {
       pthread_cond_init(kiln_pool.done, 0);
       kiln_pool.state = 1;
       for (long t = 1; t < \(threads); t++) {
-        if (pthread_create(&kiln_pool.workers[t - 1], 0, kiln_pool_worker, (void *)t) != 0) {
+        if (pthread_create(&kiln_pool.workers[t - 1], 0, kiln_pool_worker, 0) != 0) {
           kiln_pool.workers[t - 1] = 0;
           \(threadsStopSymbol)();
           return;
@@ -123,23 +139,20 @@ func threadPoolText(threads: Int) -> String {
     }
     static void kiln_parallel_for(kiln_task task, void **context, long count, long grain) {
       if (kiln_pool.state == 0) kiln_pool_start();
+      pthread_mutex_lock(kiln_pool.lock);
       kiln_pool.task = task;
       kiln_pool.context = context;
       kiln_pool.count = count;
       kiln_pool.grain = grain;
-      if (kiln_pool.state < 0) {
-        for (long t = 0; t < \(threads); t++) kiln_pool_part(t);
-        return;
-      }
-      pthread_mutex_lock(kiln_pool.lock);
-      kiln_pool.pending = \(threads - 1);
+      kiln_pool.next = 0;
+      kiln_pool.finished = 0;
       kiln_pool.generation++;
-      pthread_cond_broadcast(kiln_pool.wake);
+      if (kiln_pool.state == 1) pthread_cond_broadcast(kiln_pool.wake);
       pthread_mutex_unlock(kiln_pool.lock);
-      kiln_pool_part(0);
-      for (long spin = 0; spin < \(poolSpinIterations) && kiln_pool.pending; spin++) {}
+      kiln_pool_run();
+      for (long spin = 0; spin < \(poolSpinIterations) && kiln_pool.finished < \(parts); spin++) {}
       pthread_mutex_lock(kiln_pool.lock);
-      while (kiln_pool.pending) pthread_cond_wait(kiln_pool.done, kiln_pool.lock);
+      while (kiln_pool.finished < \(parts)) pthread_cond_wait(kiln_pool.done, kiln_pool.lock);
       pthread_mutex_unlock(kiln_pool.lock);
     }
     """

@@ -58,8 +58,9 @@ struct KernelBuilder {
     /// `body` over the iterations `0..<count`, split among the pool's threads when `work` (the
     /// loop's elements times their `elementCost`) reaches the threshold and there are at least two
     /// chunks of `grain` iterations; on one thread otherwise. `body` writes the iterations
-    /// `range.lo ..< range.hi` (C expressions) and may only touch memory those iterations own; it
-    /// runs in a function of its own, seeing the kernel's parameters but not its locals.
+    /// `range.lo ..< range.hi` (C expressions) and may only touch memory those iterations own (and
+    /// per-part scratch, indexed by `range.part`); it runs in a function of its own, seeing the
+    /// kernel's parameters but not its locals.
     mutating func parallelFor<E: Error>(_ count: Int, grain: Int = 1, work: Int,
                                         _ body: (inout KernelBuilder, ParallelRange) throws(E) -> Void) throws(E) {
         guard threads > 1, work >= parallelThreshold, (count + grain - 1) / grain >= 2, !inRegion else {
@@ -68,7 +69,7 @@ struct KernelBuilder {
         let saved = (lines, depth)
         (lines, depth, inRegion) = ([], 1, true)
         defer { inRegion = false }
-        try body(&self, ParallelRange(lo: "lo", hi: "hi", part: "t", parts: threads))
+        try body(&self, ParallelRange(lo: "lo", hi: "hi", part: "t", parts: threads * partsPerThread))
         regions.append(ParallelRegion(lines: lines, count: count, grain: grain))
         (lines, depth) = saved
         use(.threadPool(threads: threads))
@@ -82,7 +83,7 @@ struct KernelBuilder {
         var text: [String] = []
         for (k, region) in regions.enumerated() {
             let unpack = parameters.enumerated().map { "  \($1.type)\($1.name) = (\($1.type))ctx[\($0)];" }
-            text.append((["/* \(name), part \(k): iterations lo..<hi of its loop, on thread t */",
+            text.append((["/* \(name), parallel loop \(k): iterations lo..<hi, part t */",
                           "static void \(name)_part\(k)(void **ctx, long lo, long hi, long t) {"] + unpack + partLocals + region.lines + ["}"])
                 .joined(separator: "\n"))
         }
@@ -173,8 +174,9 @@ struct KernelBuilder {
     }
 }
 
-/// The iterations one part of a parallel loop runs, as C expressions: `lo ..< hi`, on part
-/// `part` of `parts` (`"0"`, `"<count>"`, `"0"`, 1 when the loop runs on one thread).
+/// The iterations one part of a parallel loop runs, as C expressions: `lo ..< hi`, part `part` of
+/// `parts` (`"0"`, `"<count>"`, `"0"`, 1 when the loop runs on one thread). Parts run in any order
+/// on any thread, at most one at a time per thread.
 struct ParallelRange {
     var lo: String
     var hi: String
