@@ -61,7 +61,7 @@ private struct FusionGroup {
     var copies: Set<Int> = []
     /// The member results read outside the group or returned, in order.
     var yields: [Value] = []
-    /// The distinct values the members read that none of them computes.
+    /// The distinct values the members read that none of them computes, splat constants aside.
     var inputs: Set<Value> = []
     /// Whether an instruction outside the group already reads one of its values, so that no later
     /// instruction may join (the kernel would stand after that reader).
@@ -230,7 +230,7 @@ private struct FusionGroups {
     private mutating func join(_ g: Int, _ i: Int) {
         let inst = f.body[i]
         for v in inst.results { groups[g].inputs.remove(v) }
-        for v in inst.operands where !isMember(producer[v.id], of: g) { groups[g].inputs.insert(v) }
+        for v in inst.operands where !isMember(producer[v.id], of: g) && isTensorRead(v) { groups[g].inputs.insert(v) }
         groups[g].members.append(i)
         groupOf[i] = g
     }
@@ -241,6 +241,12 @@ private struct FusionGroups {
             guard let p = producer[v.id], let g = groupOf[p], groupOf[i] != g else { continue }
             groups[g].sealed = true
         }
+    }
+
+    /// Whether reading `v` in a kernel reads a tensor: a splat constant becomes a literal.
+    private func isTensorRead(_ v: Value) -> Bool {
+        guard let p = producer[v.id], case .constant(.splat, _) = f.body[p].op else { return true }
+        return false
     }
 
     private func isMember(_ i: Int?, of g: Int) -> Bool {
@@ -270,7 +276,7 @@ private struct FusionGroups {
         let inst = f.body[i]
         var count = inputs.count
         for (k, v) in inst.operands.enumerated() where !inst.operands[..<k].contains(v) {
-            if !inputs.contains(v) && !isMember(producer[v.id], of: g) { count += 1 }
+            if !inputs.contains(v) && !isMember(producer[v.id], of: g) && isTensorRead(v) { count += 1 }
         }
         for v in inst.results where inputs.contains(v) { count -= 1 }
         return count
