@@ -2,8 +2,13 @@ import KilnIR
 import KilnRuntime
 
 /// A single-layer LSTM over `[batch, time, features]`, returning every hidden state
-/// `[batch, time, hidden]`. Gates (input, forget, cell, output) come from one product each with the
-/// input and the previous hidden state; the forget-gate bias starts at 1.
+/// `[batch, time, hidden]`. Gates (input, forget, cell, output) come from one product with the
+/// input and one with the previous hidden state; the forget-gate bias starts at 1.
+///
+/// The input projection of all steps is one product over `[time * batch, features]` (time-major,
+/// so step `t`'s gates are the contiguous rows `t * batch ..< (t + 1) * batch`); each step adds
+/// its hidden state's product. `grad` assembles the per-step gate cotangents into one tensor and
+/// sums the per-step weight gradients as one product each (see docs/autodiff.md).
 public final class LSTM: Module {
     public let inputWeight: Parameter
     public let hiddenWeight: Parameter
@@ -28,24 +33,22 @@ public final class LSTM: Module {
         try requireInput(x, of: "LSTM(\(inputSize) -> \(hiddenSize))", dtype: inputWeight.type.dtype,
                          x.rank == 3 && x.shape[2] == inputSize, "it needs [batch, time, \(inputSize)]")
         let (batch, steps, h) = (x.shape[0], x.shape[1], hiddenSize)
+        let timeMajor = try x.transposed([1, 0, 2]).reshaped([steps * batch, x.shape[2]])
+        let projected = try timeMajor.matmul(inputWeight.tensor) + bias.tensor
         var hidden = try x.scalar(0).broadcast(to: [batch, h])
         var cell = hidden
         var outputs: [Tensor] = []
         for t in 0..<steps {
-            // Each step projects its own input: the gradient of a slice is a zero-padded copy of
-            // the sliced tensor, so slicing the small input (not a [batch, time, 4h] projection)
-            // keeps the backward pass from writing time x 4h-wide tensors every step.
-            let input = try x.slice(t..<(t + 1), axis: 1).reshaped([batch, x.shape[2]])
-            let gates = try input.matmul(inputWeight.tensor) + hidden.matmul(hiddenWeight.tensor) + bias.tensor
+            let gates = try projected.slice((t * batch)..<((t + 1) * batch), axis: 0) + hidden.matmul(hiddenWeight.tensor)
             let i = try sigmoid(gates.slice(0..<h, axis: 1))
             let f = try sigmoid(gates.slice(h..<(2 * h), axis: 1))
             let g = try tanh(gates.slice((2 * h)..<(3 * h), axis: 1))
             let o = try sigmoid(gates.slice((3 * h)..<(4 * h), axis: 1))
             cell = try f * cell + i * g
             hidden = try o * tanh(cell)
-            outputs.append(try hidden.reshaped([batch, 1, h]))
+            outputs.append(hidden)
         }
-        return try concatenate(outputs, axis: 1)
+        return try concatenate(outputs, axis: 0).reshaped([steps, batch, h]).transposed([1, 0, 2])
     }
 }
 

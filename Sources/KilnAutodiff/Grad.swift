@@ -9,7 +9,8 @@ import KilnIR
 ///
 /// The body is `f`'s body followed by the backward pass: instructions are visited last to first
 /// and each one's `pullback` turns its result's cotangent into its operands' cotangents, which
-/// add up where a value is used more than once. Only values on a path from a listed parameter
+/// add up where a value is used more than once (slices of one value are assembled by one
+/// `concatenate`, and products sharing an operand summed as one product: `CotangentSums`). Only values on a path from a listed parameter
 /// to the loss are differentiated, and the backward pass reads forward values instead of
 /// recomputing them. The result is a plain function, so it can be differentiated again.
 public func grad(_ f: Function, wrt: [String], name: String? = nil) throws(KilnError) -> Function {
@@ -28,41 +29,52 @@ public func grad(_ f: Function, wrt: [String], name: String? = nil) throws(KilnE
     let forward = try builder.replay(f, arguments: f.params.map { builder.parameter(f.name(of: $0), f.type(of: $0)) })
     let active = activeValues(of: f, from: sources, to: loss)
     var emitter = BuilderEmitter(builder)
-    var cotangents = ValueMap(count: f.values.count)
-    cotangents[loss] = try emitter.constant(1, f.type(of: loss))
+    var cotangents = CotangentSums(f, active: active)
+    try cotangents.add(emitter.constant(1, f.type(of: loss)), to: loss, emitter)
     for inst in f.body.reversed() {
         let result = inst.results[0]
-        guard active[result.id], let ct = cotangents[result] else { continue }
+        guard active[result.id] else { continue }
         emitter.location = inst.location
+        guard let ct = try cotangents.take(result, f.type(of: result), emitter) else { continue }
         var operands: [Value] = []
         for v in inst.operands { operands.append(try forward.lookup(v, in: f)) }
+        var wanted = inst.operands.map { active[$0.id] }
+        switch inst.op {
+        case let .slice(start, _, stride) where wanted[0] && stride.allSatisfy({ $0 == 1 }) && cotangents.collectsPieces(of: inst.operands[0]):
+            cotangents.addPiece(ct, start: start, to: inst.operands[0])
+            continue
+        case let .matmul(ta, tb) where operands.allSatisfy({ emitter.type(of: $0).rank == 2 }):
+            for (i, v) in inst.operands.enumerated() where wanted[i] && cotangents.collectsProducts(of: v) {
+                let p = matmulPullbackProduct(transposeA: ta, transposeB: tb, operand: i, operands[0], operands[1], ct)
+                cotangents.addProduct(transposeA: p.transposeA, transposeB: p.transposeB, p.lhs, p.rhs, to: v)
+                wanted[i] = false
+            }
+        default:
+            break
+        }
         let contributions: [Value?]
         do {
             contributions = try pullback(of: inst.op, operands: operands, result: forward.lookup(result, in: f),
-                                         cotangent: ct, wanted: inst.operands.map { active[$0.id] }, emitter: emitter)
+                                         cotangent: ct, wanted: wanted, emitter: emitter)
         } catch {
             throw KilnError("cannot differentiate %\(f.name(of: result)) = \(inst.op.name)(...): \(error.message)", at: inst.location)
         }
         for (operand, contribution) in zip(inst.operands, contributions) {
             guard let contribution else { continue }
-            if let sum = cotangents[operand] {
-                cotangents[operand] = try emitter.add(sum, contribution)
-            } else {
-                cotangents[operand] = contribution
-            }
+            try cotangents.add(contribution, to: operand, emitter)
         }
     }
     var results: [Value] = []
     for v in f.results { results.append(try forward.lookup(v, in: f)) }
     for s in sources {
-        if let ct = cotangents[s] {
+        if let ct = try cotangents.take(s, f.type(of: s), emitter) {
             results.append(ct)
         } else {
             results.append(try emitter.zeros(like: forward.lookup(s, in: f)))
         }
     }
     var g = builder.finish(returning: results)
-    nameCotangents(in: &g, of: f, sources: sources, cotangents: cotangents, forward: forward)
+    nameCotangents(in: &g, of: f, sources: sources, cotangents: cotangents.settled, forward: forward)
     return g
 }
 

@@ -5,12 +5,17 @@ import KilnIR
 func matmulPullback<E: GradientEmitter>(transposeA ta: Bool, transposeB tb: Bool, operand i: Int,
                                         _ a: E.Handle, _ b: E.Handle, _ ct: E.Handle,
                                         _ e: E) throws(KilnError) -> E.Handle {
+    let p = matmulPullbackProduct(transposeA: ta, transposeB: tb, operand: i, a, b, ct)
+    return try e.emit(.matmul(transposeA: p.transposeA, transposeB: p.transposeB), [p.lhs, p.rhs])
+}
+
+/// The product `matmulPullback` emits for operand `i`: its flags and operands.
+func matmulPullbackProduct<H>(transposeA ta: Bool, transposeB tb: Bool, operand i: Int, _ a: H, _ b: H,
+                              _ ct: H) -> (transposeA: Bool, transposeB: Bool, lhs: H, rhs: H) {
     if i == 0 {
-        return ta ? try e.emit(.matmul(transposeA: tb, transposeB: true), [b, ct])
-                  : try e.emit(.matmul(transposeA: false, transposeB: !tb), [ct, b])
+        return ta ? (tb, true, b, ct) : (false, !tb, ct, b)
     }
-    return tb ? try e.emit(.matmul(transposeA: true, transposeB: ta), [ct, a])
-              : try e.emit(.matmul(transposeA: !ta, transposeB: false), [a, ct])
+    return tb ? (true, ta, ct, a) : (!ta, false, a, ct)
 }
 
 /// `conv2d_transpose(grad, filter)` sized to give back `spatial`: the adjoint of a `conv2d` (with

@@ -2,15 +2,16 @@ import KilnIR
 
 // Fused kernels: one loop nest over the iteration shape (the shape of the yielded values), the
 // innermost loop unrolled 4x. Each element is computed from the inputs through scalar
-// temporaries and only the yielded values are stored. `broadcast_in_dim`, `transpose` and
-// `reshape` of a block argument become strided reads (stride 0 repeats); splat constants become
-// locals declared once before the loops. A kernel may start with a `matmul` (gemm into an
-// output, then the loop over it) or a `conv2d` (its product, which the loop reads in NCHW order).
+// temporaries and only the yielded values are stored. `broadcast_in_dim`, `transpose`, `slice`
+// and `reshape` of a block argument become strided reads (stride 0 repeats, a slice starts at an
+// offset); splat constants become locals declared once before the loops. A kernel may start with
+// a `matmul` (gemm into an output, then the loop over it) or a `conv2d` (its product, which the
+// loop reads in NCHW order).
 
 /// A body value as the element loop sees it.
 enum FusedValue {
-    /// Elements of the C array `array` (a block argument `p<k>`, or an output holding a product)
-    /// at `strides` (one per axis of the value's shape).
+    /// Elements of the C array `array` (a block argument `p<k>`, an output holding a product, or
+    /// such a pointer plus a slice's offset) at `strides` (one per axis of the value's shape).
     case view(array: String, shape: [Int], strides: [Int])
     /// A C expression: a hoisted constant or a temporary of the element's block.
     case scalar(String)
@@ -55,7 +56,7 @@ extension KernelBuilder {
             case .constant(.splat(let value), _):
                 constants.append("const \(cType(type.dtype)) c\(result.id) = \(scalar(value, type.dtype));")
                 values[result] = .scalar("c\(result.id)")
-            case .broadcastInDim, .transpose, .reshape:
+            case .broadcastInDim, .transpose, .reshape, .slice:
                 values[result] = try layoutView(inst, body, values)
             case let .matmul(transposeA, transposeB):
                 let output = try productOutput(type, body, outputs)
@@ -180,8 +181,8 @@ extension KernelBuilder {
     }
 }
 
-/// The view a `broadcast_in_dim`, `transpose` or `reshape` reads when its operand is a block
-/// argument or such a view; a layout op of a splat constant is that constant.
+/// The view a `broadcast_in_dim`, `transpose`, `slice` or `reshape` reads when its operand is a
+/// block argument or such a view; a layout op of a splat constant is that constant.
 func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value: FusedValue]) throws(KilnError) -> FusedValue {
     guard let source = inst.operands.first, let result = inst.results.first, let operand = values[source] else {
         throw internalError("'\(inst.op.name)' in a fused kernel reads a value computed per element")
@@ -196,6 +197,10 @@ func layoutView(_ inst: Instruction, _ body: Function, _ values: [Value: FusedVa
         return .view(array: array, shape: shape, strides: out)
     case let (.transpose(perm), .view(array, _, strides)):
         return .view(array: array, shape: shape, strides: perm.map { strides[$0] })
+    case let (.slice(start, _, stride), .view(array, _, strides)):
+        let offset = zip(start, strides).map(*).reduce(0, +)
+        return .view(array: offset == 0 ? array : "(\(array) + \(offset))", shape: shape,
+                     strides: zip(stride, strides).map(*))
     case let (.reshape, .view(array, viewShape, strides)) where strides == rowMajorStrides(viewShape):
         return .view(array: array, shape: shape, strides: rowMajorStrides(shape))
     default:

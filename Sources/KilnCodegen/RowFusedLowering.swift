@@ -141,10 +141,12 @@ struct RowPlan {
             switch inst.op {
             case .constant(.splat, _):
                 views[result] = .scalar("c\(result.id)")
-            case .broadcastInDim, .transpose, .reshape:
+            case .broadcastInDim, .transpose, .reshape, .slice:
                 guard let source = inst.operands.first else { continue }
                 if views[source] != nil {
                     views[result] = try layoutView(inst, body, views)
+                } else if case .slice = inst.op {
+                    throw internalError("a row-wise fused kernel slices a computed value")
                 } else {
                     alias[result] = source
                 }

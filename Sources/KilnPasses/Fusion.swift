@@ -18,8 +18,10 @@ import KilnIR
 /// Instructions are visited in order; an elementwise instruction joins the group of the first
 /// operand producer that has its shape, as long as no value of that group is read by an
 /// instruction outside it placed before this one (the fused kernel stands where its last member
-/// stood, so every outside reader must come after it). The `broadcast_in_dim` and `transpose`
-/// of values from outside the group, and splat constants, that feed a member are copied
+/// stood, so every outside reader must come after it). The other groups of that shape it reads
+/// from merge into that group under the same condition (an LSTM step's four gates, computed
+/// apart, meet in its cell update: one kernel). The `broadcast_in_dim`, `transpose` and
+/// `slice` of values from outside the group, and splat constants, that feed a member are copied
 /// into the kernel (they become index arithmetic and literals); the originals stay only while
 /// something else reads them. A member value read outside the kernel (or returned) is yielded.
 /// A group becomes a kernel only when that saves a pass over memory: two members or more, or one
@@ -61,7 +63,7 @@ private struct FusionGroup {
     var copies: Set<Int> = []
     /// The member results read outside the group or returned, in order.
     var yields: [Value] = []
-    /// The distinct values the members read that none of them computes.
+    /// The distinct values the members read that none of them computes, splat constants aside.
     var inputs: Set<Value> = []
     /// Whether an instruction outside the group already reads one of its values, so that no later
     /// instruction may join (the kernel would stand after that reader).
@@ -172,7 +174,28 @@ private struct FusionGroups {
             groups.append(FusionGroup(shape: shape, members: []))
         }
         join(g, i)
+        for other in fitting where other != g && canMerge(other, into: g) { merge(other, into: g) }
         addCopies(of: i)
+    }
+
+    /// Whether group `other`, whose value a new member of `g` reads, may merge into `g`: both
+    /// elementwise over one shape, neither read outside yet (the merged kernel stands where the
+    /// later member stood), within `Fusion.maxInputs`.
+    private func canMerge(_ other: Int, into g: Int) -> Bool {
+        let (a, b) = (groups[other], groups[g])
+        guard !a.sealed, !b.sealed, a.shape == b.shape, a.rowShape == nil, b.rowShape == nil else { return false }
+        let inside = { (v: Value) in self.isMember(self.producer[v.id], of: other) || self.isMember(self.producer[v.id], of: g) }
+        return a.inputs.union(b.inputs).filter { !inside($0) }.count <= Fusion.maxInputs
+    }
+
+    /// Moves the members and copies of group `other` into `g`, leaving `other` empty.
+    private mutating func merge(_ other: Int, into g: Int) {
+        for m in groups[other].members { groupOf[m] = g }
+        groups[g].members = (groups[g].members + groups[other].members).sorted()
+        groups[g].copies.formUnion(groups[other].copies)
+        let inputs = groups[g].inputs.union(groups[other].inputs)
+        groups[g].inputs = inputs.filter { !isMember(producer[$0.id], of: g) }
+        groups[other] = FusionGroup(shape: groups[other].shape, members: [])
     }
 
     /// A reduction over the last axis joins the group of its operand when that group iterates over
@@ -209,7 +232,7 @@ private struct FusionGroups {
     private mutating func join(_ g: Int, _ i: Int) {
         let inst = f.body[i]
         for v in inst.results { groups[g].inputs.remove(v) }
-        for v in inst.operands where !isMember(producer[v.id], of: g) { groups[g].inputs.insert(v) }
+        for v in inst.operands where !isMember(producer[v.id], of: g) && isTensorRead(v) { groups[g].inputs.insert(v) }
         groups[g].members.append(i)
         groupOf[i] = g
     }
@@ -220,6 +243,12 @@ private struct FusionGroups {
             guard let p = producer[v.id], let g = groupOf[p], groupOf[i] != g else { continue }
             groups[g].sealed = true
         }
+    }
+
+    /// Whether reading `v` in a kernel reads a tensor: a splat constant becomes a literal.
+    private func isTensorRead(_ v: Value) -> Bool {
+        guard let p = producer[v.id], case .constant(.splat, _) = f.body[p].op else { return true }
+        return false
     }
 
     private func isMember(_ i: Int?, of g: Int) -> Bool {
@@ -249,19 +278,19 @@ private struct FusionGroups {
         let inst = f.body[i]
         var count = inputs.count
         for (k, v) in inst.operands.enumerated() where !inst.operands[..<k].contains(v) {
-            if !inputs.contains(v) && !isMember(producer[v.id], of: g) { count += 1 }
+            if !inputs.contains(v) && !isMember(producer[v.id], of: g) && isTensorRead(v) { count += 1 }
         }
         for v in inst.results where inputs.contains(v) { count -= 1 }
         return count
     }
 
-    /// Splat constants, and broadcasts and transposes whose operand comes from outside group `g`
-    /// (a `reshape` is no copy to save: it shares its operand's storage).
+    /// Splat constants, and broadcasts, transposes and slices whose operand comes from outside
+    /// group `g` (a `reshape` is no copy to save: it shares its operand's storage).
     private func isCopyable(_ inst: Instruction, into g: Int) -> Bool {
         switch inst.op {
         case .constant(.splat, _):
             return true
-        case .broadcastInDim, .transpose:
+        case .broadcastInDim, .transpose, .slice:
             return inst.operands.allSatisfy { v in producer[v.id].map { groupOf[$0] != g } ?? true }
         default:
             return false
