@@ -16,10 +16,7 @@ import KilnIR
 /// Instructions are visited in order; an elementwise instruction joins the group of the first
 /// operand producer that has its shape, as long as no value of that group is read by an
 /// instruction outside it placed before this one (the fused kernel stands where its last member
-/// stood, so every outside reader must come after it). The other elementwise groups of that shape
-/// whose values it reads, under the same condition, merge into that group (an optimizer update
-/// `m' = b1 m + (1-b1) g`, `v' = b2 v + (1-b2) g^2`, `p' = p - lr m'/(sqrt v' + eps)` becomes one
-/// loop). The `broadcast_in_dim` and `transpose`
+/// stood, so every outside reader must come after it). The `broadcast_in_dim` and `transpose`
 /// of values from outside the group, and splat constants, that feed a member are copied
 /// into the kernel (they become index arithmetic and literals); the originals stay only while
 /// something else reads them. A member value read outside the kernel (or returned) is yielded.
@@ -174,39 +171,6 @@ private struct FusionGroups {
         }
         join(g, i)
         addCopies(of: i)
-        // The other groups of its shape that `i` reads merge into `g`: one loop over memory, not several.
-        var merged: Set<Int> = [g]
-        for h in fitting where merged.insert(h).inserted && canMerge(h, into: g) { merge(h, into: g) }
-    }
-
-    /// Whether group `h`, read by a member of `g`, may merge into `g`: both are elementwise groups
-    /// of one shape, no instruction outside `h` read its values yet (so the kernel may stand where
-    /// `g`'s does), no copy of either reads the other's values, and the kernel keeps at most
-    /// `Fusion.maxInputs` inputs.
-    private func canMerge(_ h: Int, into g: Int) -> Bool {
-        let (a, b) = (groups[g], groups[h])
-        guard !a.sealed, !b.sealed, !b.members.isEmpty, a.rowShape == nil, b.rowShape == nil, a.shape == b.shape else { return false }
-        let copiesRead = a.copies.union(b.copies).flatMap { f.body[$0].operands }
-        guard copiesRead.allSatisfy({ v in producer[v.id].map { groupOf[$0] != g && groupOf[$0] != h } ?? true }) else { return false }
-        return mergedInputs(g, h).count <= Fusion.maxInputs
-    }
-
-    /// The values groups `g` and `h` together read from outside (values of their copies excluded).
-    private func mergedInputs(_ g: Int, _ h: Int) -> Set<Value> {
-        let copies = groups[g].copies.union(groups[h].copies)
-        return groups[g].inputs.union(groups[h].inputs).filter { v in
-            producer[v.id].map { groupOf[$0] != g && groupOf[$0] != h && !copies.contains($0) } ?? true
-        }
-    }
-
-    /// Moves the members and copies of group `h` into `g`, leaving `h` empty.
-    private mutating func merge(_ h: Int, into g: Int) {
-        groups[g].inputs = mergedInputs(g, h)
-        groups[g].members = (groups[g].members + groups[h].members).sorted()
-        groups[g].copies.formUnion(groups[h].copies)
-        for m in groups[h].members { groupOf[m] = g }
-        groups[h].members = []
-        groups[h].copies = []
     }
 
     /// A reduction over the last axis joins the group of its operand when that group iterates over

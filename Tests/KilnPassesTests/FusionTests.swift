@@ -81,44 +81,4 @@ import Testing
                 "the first product with its bias and ReLU, the row-wise log-softmax with the label product, and the loss scaling become kernels")
         #expect(try Fusion().run(on: &f) == false)
     }
-
-    /// Chains that meet at one instruction merge into one kernel: Adam's update of one parameter
-    /// (moments from `g`, then the step from both) reads `p, g, m, v` once, in one loop.
-    @Test func chainsMeetingAtAnInstructionMergeIntoOneKernel() throws {
-        let text = """
-        func @adam(%p: f32[5,3], %g: f32[5,3], %m: f32[5,3], %v: f32[5,3], %c1: f32[], %c2: f32[]) -> (f32[5,3], f32[5,3], f32[5,3]) {
-          %b1 = constant() {value = 0.9} : f32[5,3]
-          %m1 = mul(%m, %b1) : f32[5,3]
-          %k1 = constant() {value = 0.1} : f32[5,3]
-          %g1 = mul(%g, %k1) : f32[5,3]
-          %mn = add(%m1, %g1) : f32[5,3]
-          %b2 = constant() {value = 0.999} : f32[5,3]
-          %v1 = mul(%v, %b2) : f32[5,3]
-          %gg = mul(%g, %g) : f32[5,3]
-          %k2 = constant() {value = 0.001} : f32[5,3]
-          %g2 = mul(%gg, %k2) : f32[5,3]
-          %vn = add(%v1, %g2) : f32[5,3]
-          %d1 = broadcast_in_dim(%c1) {shape = [5,3], dims = []} : f32[5,3]
-          %mh = div(%mn, %d1) : f32[5,3]
-          %d2 = broadcast_in_dim(%c2) {shape = [5,3], dims = []} : f32[5,3]
-          %vh = div(%vn, %d2) : f32[5,3]
-          %s = sqrt(%vh) : f32[5,3]
-          %e = constant() {value = 1e-08} : f32[5,3]
-          %den = add(%s, %e) : f32[5,3]
-          %u = div(%mh, %den) : f32[5,3]
-          %pn = sub(%p, %u) : f32[5,3]
-          return %pn, %mn, %vn
-        }
-        """
-        let f = try #require(try parseModule(text, file: "adam.kir").functions.first)
-        var fused = f
-        #expect(try Fusion().run(on: &fused))
-        try verify(fused)
-        #expect(fused.body.count == 1, "\(printFunction(fused))")
-        guard case .fused(let kernel)? = fused.body.first?.op else { Issue.record("no kernel"); return }
-        #expect(kernel.params.count == 6 && kernel.results.count == 3)
-        let inputs = try randomInputs(for: f, seed: 3)
-        let expected = try interpret(f, inputs: inputs), actual = try interpret(fused, inputs: inputs)
-        for (e, a) in zip(expected, actual) { #expect((0..<e.count).allSatisfy { e[$0] == a[$0] }) }
-    }
 }
