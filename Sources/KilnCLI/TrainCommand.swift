@@ -145,7 +145,7 @@ struct TrainCommand: ParsableCommand {
         }
         let evaluator = Evaluator(model: network, loss: loss, mode: eager ? .eager : .compiled)
         var best = Double.infinity, sinceBest = 0
-        var tierReported = false
+        var tierReported = false, firstStepDone: Double?
         let trainingStart = monotonicSeconds()
         for epoch in firstEpoch..<epochCount {
             var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: trainSet.count / batchSize)
@@ -153,6 +153,7 @@ struct TrainCommand: ParsableCommand {
             do {
                 try trainer.trainEpoch(loader, epoch: epoch) { done, value in
                     running = done == 1 ? value : 0.98 * running + 0.02 * value
+                    if firstStepDone == nil { firstStepDone = monotonicSeconds() }
                     if !tierReported, let switched = trainer.compiledStep?.tierSwitch {
                         bar.interrupt()
                         print("gcc tier ready after \(format(switched.gccSeconds, 2)) s, switched at step \(switched.step)")
@@ -177,14 +178,18 @@ struct TrainCommand: ParsableCommand {
                 break
             }
         }
-        if let compiled = trainer.compiledStep, !tierReported, !compiled.compiled.isOptimized {
+        if let compiled = trainer.compiledStep, !tierReported {
             switch compiled.compiled.optimizingTierStatus {
             case .unavailable(let reason): print("gcc tier unavailable, trained on tcc's code: \(reason)")
             case .compiling: print("trained on tcc's code: gcc had not finished")
+            case .ready(let milliseconds) where compiled.gccSeconds == nil:
+                print("trained on tcc's code: gcc tier ready after \(format(milliseconds / 1000, 2)) s, after the last step")
             case .notRequested, .ready: break
             }
         }
-        print("done in \(clock(monotonicSeconds() - start)) (training \(clock(monotonicSeconds() - trainingStart)))")
+        let traced = start + (trainer.compiledStep?.traceSeconds ?? 0)
+        print("done in \(clock(monotonicSeconds() - start)) (training \(clock(monotonicSeconds() - trainingStart))" +
+              (firstStepDone.map { ", first step done \(format(($0 - traced) * 1000, 1)) ms after tracing" } ?? "") + ")")
     }
 
     /// The epochs a resumed checkpoint has done: its `epoch` metadata, else its steps in whole epochs.
