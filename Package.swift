@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "KilnFormats", targets: ["KilnFormats"]),
         .library(name: "KilnData", targets: ["KilnData"]),
         .library(name: "Kiln", targets: ["Kiln"]),
+        .library(name: "KilnDistributed", targets: ["KilnDistributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,6 +31,7 @@ let package = Package(
         .target(name: "KilnJIT", dependencies: ["KilnSupport", "CTCC", "CBLAS", "KilnIR", "KilnCodegen", "KilnRuntime"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "KilnAutodiff", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "KilnDistributed", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime"]),
         .target(name: "KilnPasses", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime"]),
         .target(name: "KilnFormats", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime", "CZlib"]),
         .target(name: "KilnData", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats"]),
@@ -37,7 +39,7 @@ let package = Package(
                                              "KilnFormats", "KilnData"]),
         .target(name: "KilnBench", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnPasses"], path: "Benchmarks/KilnBench"),
         .executableTarget(name: "KilnCLI", dependencies: [
-            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench",
+            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnDistributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["kir.dict"]),

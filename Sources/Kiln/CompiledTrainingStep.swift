@@ -26,10 +26,12 @@ public struct CompiledTrainingStep {
     public let gccSeconds: Double?
 
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType, passes: PassPipeline = .standard()) throws {
+                inputType: TensorType, labelType: TensorType, passes: PassPipeline = .standard(),
+                dataParallel: DataParallel? = nil) throws {
         let clock = ContinuousClock()
         let start = clock.now
-        step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType)
+        step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                dataParallel: dataParallel)
         let traced = clock.now
         var f = step.function
         _ = try passes.run(on: &f)

@@ -32,9 +32,10 @@ public struct TrainingStep {
     public var stateCount: Int { signature.statesPerParameter }
 
     /// Traces `model` and `loss` on inputs of `inputType` and labels of `labelType`, differentiates
-    /// with respect to every trainable parameter and appends `optimizer`'s update.
+    /// with respect to every trainable parameter and appends `optimizer`'s update; with
+    /// `dataParallel`, the gradients are averaged over its ranks before the update.
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType) throws {
+                inputType: TensorType, labelType: TensorType, dataParallel: DataParallel? = nil) throws {
         let forward = Trace(name: "loss")
         let x = forward.input("x", inputType)
         let y = forward.input("y", labelType)
@@ -69,7 +70,7 @@ public struct TrainingStep {
         var nextLifted = lifted.makeIterator()
         for v in lossFunction.params.dropFirst(2) {
             let isKey = v == keyValue
-            guard let t = isKey ? key : nextLifted.next().flatMap({ inputOf[ObjectIdentifier($0)] }) else {
+            guard let t = isKey ? try key.map({ k in try dataParallel?.rankKey(k, in: step) ?? k }) : nextLifted.next().flatMap({ inputOf[ObjectIdentifier($0)] }) else {
                 throw KilnError.internal("the traced loss has more parameters than the model")
             }
             arguments.append(try step.value(of: t))
@@ -77,8 +78,9 @@ public struct TrainingStep {
         let values = try step.builder.inline(gradient, arguments: arguments)
         let newBuffers = Dictionary(zip(updates.map { ObjectIdentifier($0.0) }, values.dropFirst().prefix(updates.count)),
                                     uniquingKeysWith: { a, _ in a })
-        let grads = values.dropFirst(1 + updates.count).map { Tensor(traced: $0, in: step) }
-        let updated = try optimizer.applyUpdates(parameters: current, grads: Array(grads), states: states, step: count)
+        let localGrads = values.dropFirst(1 + updates.count).map { Tensor(traced: $0, in: step) }
+        let grads = try dataParallel?.allReduce(Array(localGrads), in: step) ?? Array(localGrads)
+        let updated = try optimizer.applyUpdates(parameters: current, grads: grads, states: states, step: count)
         let bufferResults = zip(buffers, bufferInputs).map { p, input in
             newBuffers[ObjectIdentifier(p)].map { Tensor(traced: $0, in: step) } ?? input
         }
