@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Programs that run gcc-compiled code export their symbols, so that the shared objects of the
+/// optimizing tier resolve the runtime's entry points (`kiln_all_reduce`) against the process, as
+/// they do libm's and OpenBLAS's.
+let exportedRuntimeSymbols: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
+
 let package = Package(
     name: "Kiln",
     products: [
@@ -41,10 +46,11 @@ let package = Package(
         .executableTarget(name: "KilnCLI", dependencies: [
             "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnDistributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: exportedRuntimeSymbols),
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["kir.dict"]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnSupport", "KilnIR", "KilnTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"]),
+        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"],
+                    linkerSettings: exportedRuntimeSymbols),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats"]),

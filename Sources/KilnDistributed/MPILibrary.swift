@@ -20,8 +20,9 @@ struct MPILibrary {
     typealias Finalize = @convention(c) () -> Int32
     typealias Flag = @convention(c) (UnsafeMutablePointer<Int32>?) -> Int32
 
-    /// The shared library's name (Debian's `libopenmpi3`, installed with `libopenmpi-dev`).
-    static let libraryName = "libmpi.so.40"
+    /// The shared library: `KILN_MPI_LIBRARY` if set (a path or a name), else Open MPI's
+    /// `libmpi.so.40` (Debian's `libopenmpi3`, installed with `libopenmpi-dev`).
+    static var libraryName: String { getenv("KILN_MPI_LIBRARY").map { String(cString: $0) } ?? "libmpi.so.40" }
     /// `MPI_THREAD_SERIALIZED`: one thread at a time calls MPI.
     static let threadSerialized: Int32 = 2
 
@@ -36,14 +37,15 @@ struct MPILibrary {
     /// Loads Open MPI, or throws naming the packages to install.
     init() throws(KilnError) {
         // RTLD_GLOBAL: Open MPI's plugins resolve libmpi's symbols through the global scope.
-        guard let library = dlopen(Self.libraryName, RTLD_NOW | RTLD_GLOBAL) else {
+        let name = Self.libraryName
+        guard let library = dlopen(name, RTLD_NOW | RTLD_GLOBAL) else {
             let reason = dlerror().map { String(cString: $0) } ?? "not found"
-            throw KilnError("distributed training needs Open MPI, but \(Self.libraryName) could not be loaded (\(reason)); " +
+            throw KilnError("distributed training needs Open MPI, but \(name) could not be loaded (\(reason)); " +
                             "install it with `apt-get install openmpi-bin libopenmpi-dev` and launch with mpirun")
         }
         func symbol(_ name: String) throws(KilnError) -> Handle {
             guard let address = dlsym(library, name) else {
-                throw KilnError("\(Self.libraryName) has no symbol '\(name)': Kiln needs Open MPI 4 or later (Debian's openmpi-bin libopenmpi-dev)")
+                throw KilnError("\(name) has no symbol '\(name)': Kiln needs Open MPI 4 or later (Debian's openmpi-bin libopenmpi-dev)")
             }
             return address
         }

@@ -23,9 +23,11 @@ private typealias Memcpy = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPoi
 private typealias AllReduce = @convention(c) (UnsafeMutableRawPointer?, Int, Int32, Int32) -> Void
 private typealias Memset = @convention(c) (UnsafeMutableRawPointer, Int32, Int) -> UnsafeMutableRawPointer?
 
-/// `kiln_all_reduce(data, count, is_double, is_mean)`: compiled `all_reduce`, through the installed
-/// communicator (a failure there ends the job: compiled code cannot throw).
-private let allReduceEntry: AllReduce = { data, count, isDouble, isMean in
+/// `kiln_all_reduce(data, count, is_double, is_mean)`: compiled `all_reduce`, through the active
+/// communicator (a failure there ends the job: compiled code cannot throw). Exported under its C
+/// name, so that gcc's shared objects resolve it against the process like libm and OpenBLAS.
+@_cdecl("kiln_all_reduce")
+public func kilnAllReduce(_ data: UnsafeMutableRawPointer?, _ count: Int, _ isDouble: Int32, _ isMean: Int32) {
     guard let data else { return }
     do throws(KilnError) {
         try allReduceInPlace(isMean != 0 ? .mean : .sum, data, count: count, dtype: isDouble != 0 ? .f64 : .f32)
@@ -43,7 +45,7 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     switch name {
     case "memcpy": return address(memcpy as Memcpy)
     case "memset": return address(memset as Memset)
-    case "kiln_all_reduce": return address(allReduceEntry)
+    case "kiln_all_reduce": return address(kilnAllReduce as AllReduce)
     case "cblas_sgemm": return address(cblas_sgemm as Sgemm)
     case "cblas_dgemm": return address(cblas_dgemm as Dgemm)
     case "expf": return address(expf as FloatFunction)

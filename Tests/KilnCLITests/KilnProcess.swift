@@ -51,9 +51,12 @@ final class Workspace {
     }
 
     /// Runs `kiln` with `arguments` in this directory.
-    func kiln(_ arguments: [String]) throws -> Outcome {
+    func kiln(_ arguments: [String]) throws -> Outcome { try run(kilnBinary.path, arguments) }
+
+    /// Runs the program at `executable` with `arguments` in this directory.
+    func run(_ executable: String, _ arguments: [String]) throws -> Outcome {
         let process = Process()
-        process.executableURL = kilnBinary
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = url
         // Files rather than pipes, so that no amount of output can block the child.
