@@ -1,6 +1,11 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+/// Programs that run gcc-compiled code export their symbols, so that the shared objects of the
+/// optimizing tier resolve the runtime's entry points (`kiln_all_reduce`) against the process, as
+/// they do libm's and OpenBLAS's.
+let exportedRuntimeSymbols: [LinkerSetting] = [.unsafeFlags(["-Xlinker", "--export-dynamic"])]
+
 let package = Package(
     name: "Kiln",
     products: [
@@ -15,6 +20,7 @@ let package = Package(
         .library(name: "KilnData", targets: ["KilnData"]),
         .library(name: "Kiln", targets: ["Kiln"]),
         .library(name: "KilnONNX", targets: ["KilnONNX"]),
+        .library(name: "KilnDistributed", targets: ["KilnDistributed"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,6 +38,7 @@ let package = Package(
         .target(name: "KilnJIT", dependencies: ["KilnSupport", "CTCC", "CBLAS", "KilnIR", "KilnCodegen", "KilnRuntime"]),
         .target(name: "KilnTestSupport", dependencies: ["KilnIR", "KilnRuntime"]),
         .target(name: "KilnAutodiff", dependencies: ["KilnIR", "KilnRuntime"]),
+        .target(name: "KilnDistributed", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime"]),
         .target(name: "KilnPasses", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime"]),
         .target(name: "KilnFormats", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime", "CZlib"]),
         .target(name: "KilnData", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats"]),
@@ -41,12 +48,13 @@ let package = Package(
                                                  .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .target(name: "KilnBench", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnPasses"], path: "Benchmarks/KilnBench"),
         .executableTarget(name: "KilnCLI", dependencies: [
-            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnONNX",
+            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnONNX", "KilnDistributed",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ], linkerSettings: exportedRuntimeSymbols),
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["kir.dict"]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnSupport", "KilnIR", "KilnTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"]),
+        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"],
+                    linkerSettings: exportedRuntimeSymbols),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats", "KilnTestSupport"]),

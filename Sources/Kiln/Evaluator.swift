@@ -17,18 +17,21 @@ public final class Evaluator {
     public let model: any Module
     public let mode: ExecutionMode
     let loss: LossFunction?
+    /// When set, each rank evaluates every `size`-th batch and the sums are reduced over the ranks.
+    public let dataParallel: DataParallel?
     private var compiled: [String: (function: Function, code: CompiledFunction?, parameters: [Parameter], keyed: Bool)] = [:]
     /// Runs so far: the random key of the next one (a model drawing random numbers draws anew each run).
     private var runs = 0
 
     /// An evaluator computing `loss` (and accuracy, for classifiers) in `evaluate`.
-    public init(model: any Module, loss: @escaping LossFunction, mode: ExecutionMode = .compiled) {
-        (self.model, self.loss, self.mode) = (model, loss, mode)
+    public init(model: any Module, loss: @escaping LossFunction, mode: ExecutionMode = .compiled,
+                dataParallel: DataParallel? = nil) {
+        (self.model, self.loss, self.mode, self.dataParallel) = (model, loss, mode, dataParallel)
     }
 
     /// An evaluator that only predicts (`evaluate` needs a loss).
     public init(model: any Module, mode: ExecutionMode = .compiled) {
-        (self.model, self.loss, self.mode) = (model, nil, mode)
+        (self.model, self.loss, self.mode, self.dataParallel) = (model, nil, mode, nil)
     }
 
     /// Loss and accuracy over every example of `loader` (use one without `dropLast`, and without
@@ -36,13 +39,17 @@ public final class Evaluator {
     public func evaluate(_ loader: DataLoader) throws -> Evaluation {
         let order = loader.order(epoch: 0)
         var lossSum = 0.0, correct = 0.0, classifies = true, seen = 0
-        for b in 0..<loader.batchCount {
+        for b in stride(from: dataParallel?.rank ?? 0, to: loader.batchCount, by: dataParallel?.size ?? 1) {
             let (x, y) = try loader.batch(b, of: order)
             let size = x.type.shape.first ?? 0
             let results = try run(x, y)
             lossSum += results[0][0].asDouble * Double(size)
             if results.count > 1 { correct += results[1][0].asDouble } else { classifies = false }
             seen += size
+        }
+        if let dataParallel {
+            let sums = try dataParallel.sum([lossSum, correct, Double(seen), classifies ? 0 : 1])
+            (lossSum, correct, seen, classifies) = (sums[0], sums[1], Int(sums[2]), sums[3] == 0)
         }
         guard seen > 0 else { throw KilnError("evaluate needs at least one example") }
         return Evaluation(loss: lossSum / Double(seen), accuracy: classifies ? correct / Double(seen) : nil)

@@ -42,6 +42,8 @@ public final class Trainer {
     /// The traced step (nil in eager mode) and, when compiled, its native code.
     public let tracedStep: TrainingStep?
     public let compiledStep: CompiledTrainingStep?
+    /// The ranks this trainer trains with (nil: one process); see `DataParallel`.
+    public let dataParallel: DataParallel?
     /// Second buffers for the compiled loop's double buffering (parameters, then states).
     private var spare: [HostTensor] = []
     /// The data sets' label tensors already checked against the step's class count.
@@ -50,11 +52,15 @@ public final class Trainer {
     /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager;
     /// `trainable` (parameter or submodule paths) limits training to those parameters, the others
     /// staying as they are, like frozen ones; `passes` optimize the compiled step; `checkNumerics`
-    /// diagnoses a non-finite loss.
+    /// diagnoses a non-finite loss. With `dataParallel`, every rank must create its trainer
+    /// together: the ranks check that they traced the same step and take rank 0's parameters
+    /// (`DataParallel.synchronize`).
     public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
-                trainable: [String]? = nil, passes: PassPipeline = .standard(), checkNumerics: Bool = false) throws {
+                trainable: [String]? = nil, passes: PassPipeline = .standard(), checkNumerics: Bool = false,
+                dataParallel: DataParallel? = nil) throws {
         (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
+        self.dataParallel = dataParallel
         self.checkNumerics = checkNumerics
         try optimizer.checkArguments()
         model.setTraining(true)
@@ -64,13 +70,13 @@ public final class Trainer {
             (parameters, buffers) = (try model.trainedParameters(selection: trainable), [])
         case .interpreted:
             let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
-                                        trainable: trainable)
+                                        trainable: trainable, dataParallel: dataParallel)
             (tracedStep, compiledStep) = (step, nil)
             (parameters, buffers) = (step.parameters, step.buffers)
         case .compiled:
             let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
                                                     inputType: inputType, labelType: labelType, trainable: trainable,
-                                                    passes: passes)
+                                                    passes: passes, dataParallel: dataParallel)
             (tracedStep, compiledStep) = (compiled.step, compiled)
             (parameters, buffers) = (compiled.step.parameters, compiled.step.buffers)
         }
@@ -79,6 +85,7 @@ public final class Trainer {
             for _ in 0..<optimizer.stateCount { slots.append(try HostTensor(zeros: p.type)) }
             states.append(slots)
         }
+        try dataParallel?.synchronize(self)
     }
 
     /// Puts back optimizer state and the step count saved earlier (to resume training).
@@ -122,8 +129,8 @@ public final class Trainer {
     @discardableResult
     public func trainEpoch(_ loader: DataLoader, epoch: Int, every: Int = 1,
                            observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {
-        let order = loader.order(epoch: epoch)
-        let steps = loader.dataset.count / loader.batchSize
+        let order = dataParallel?.shard(loader.order(epoch: epoch), batchSize: loader.batchSize) ?? loader.order(epoch: epoch)
+        let steps = order.count / loader.batchSize
         let every = max(every, 1)
         _ = try stepCount(after: steps)
         if let classes = tracedStep?.labelClasses, !checkedLabels.contains(where: { $0 === loader.dataset.labels }) {

@@ -35,9 +35,11 @@ public struct TrainingStep {
 
     /// Traces `model` and `loss` on inputs of `inputType` and labels of `labelType`, differentiates
     /// with respect to every trained parameter (trainable, not frozen and, when `trainable` is
-    /// given, at or under one of its paths) and appends `optimizer`'s update.
+    /// given, at or under one of its paths) and appends `optimizer`'s update; with
+    /// `dataParallel`, the gradients are averaged over its ranks before the update.
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType, trainable selection: [String]? = nil) throws {
+                inputType: TensorType, labelType: TensorType, trainable selection: [String]? = nil,
+                dataParallel: DataParallel? = nil) throws {
         let trained = Set(try model.trainedParameters(selection: selection).map(ObjectIdentifier.init))
         let forward = Trace(name: "loss")
         let x = forward.input("x", inputType)
@@ -76,7 +78,7 @@ public struct TrainingStep {
         var nextLifted = lifted.makeIterator()
         for v in lossFunction.params.dropFirst(2) {
             let isKey = v == keyValue
-            guard let t = isKey ? key : nextLifted.next().flatMap({ inputOf[ObjectIdentifier($0)] }) else {
+            guard let t = isKey ? try key.map({ k in try dataParallel?.rankKey(k, in: step) ?? k }) : nextLifted.next().flatMap({ inputOf[ObjectIdentifier($0)] }) else {
                 throw KilnError.internal("the traced loss has more parameters than the model")
             }
             arguments.append(try step.value(of: t))
@@ -84,8 +86,9 @@ public struct TrainingStep {
         let values = try step.builder.inline(gradient, arguments: arguments)
         let newBuffers = Dictionary(zip(updates.map { ObjectIdentifier($0.0) }, values.dropFirst().prefix(updates.count)),
                                     uniquingKeysWith: { a, _ in a })
-        let grads = values.dropFirst(1 + updates.count).map { Tensor(traced: $0, in: step) }
-        let updated = try optimizer.applyUpdates(parameters: current, grads: Array(grads), states: states, step: count)
+        let localGrads = values.dropFirst(1 + updates.count).map { Tensor(traced: $0, in: step) }
+        let grads = try dataParallel?.allReduce(Array(localGrads), in: step) ?? Array(localGrads)
+        let updated = try optimizer.applyUpdates(parameters: current, grads: grads, states: states, step: count)
         let bufferResults = zip(buffers, bufferInputs).map { p, input in
             newBuffers[ObjectIdentifier(p)].map { Tensor(traced: $0, in: step) } ?? input
         }

@@ -18,7 +18,7 @@ public func differentiableOperands(of op: Op, operandTypes: [TensorType], result
     case .gather, .scatterAdd:
         positions = { $0 != 1 }
     case .unary, .binary, .convert, .reduce, .broadcastInDim, .reshape, .transpose, .slice, .concatenate,
-         .pad, .reverse, .matmul, .conv2d, .conv2dTranspose, .conv2dFilterGrad, .maxPool2d, .avgPool2d, .fused:
+         .pad, .reverse, .matmul, .conv2d, .conv2dTranspose, .conv2dFilterGrad, .maxPool2d, .avgPool2d, .fused, .allReduce:
         positions = { _ in true }
     }
     return operandTypes.indices.map { resultType.dtype.isFloat && operandTypes[$0].dtype.isFloat && positions($0) }

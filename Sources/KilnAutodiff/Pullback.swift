@@ -79,6 +79,10 @@ public func pullback<E: GradientEmitter>(
         return try each { _ throws(KilnError) in try e.emit(.scatterAdd(axis: axis), [e.zeros(like: x[0]), x[1], ct]) }
     case .scatterAdd(let axis):
         return try each { i throws(KilnError) in i == 0 ? ct : try e.emit(.gather(axis: axis), [ct, x[1]]) }
+    case .allReduce(let r):
+        // Every process's result reads every process's operand: the cotangent of x on one process
+        // is the sum of the result cotangents of all of them (divided by their number for mean).
+        return try each { _ throws(KilnError) in try e.emit(.allReduce(r), [ct]) }
     }
 }
 

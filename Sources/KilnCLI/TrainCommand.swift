@@ -70,6 +70,9 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Train on only the first N training examples (a quick run).")
     var limit: Int?
 
+    @Flag(help: "Train data-parallel over MPI (implied when mpirun starts several ranks; --batch-size is per rank; see docs/distributed.md).")
+    var distributed = false
+
     /// The most epochs a run may ask for.
     static let maximumEpochs = 1_000_000
 
@@ -94,6 +97,7 @@ struct TrainCommand: ParsableCommand {
             do { try checkCheckpointPath(checkpoint) } catch { throw error.rephrased { "--checkpoint: \($0)" } }
         }
         manualSeed(seed)
+        let parallel = try distributedTraining(requested: distributed)
         let layout: FashionMNIST.Layout = model == .cnn ? .channels : .flat
         let fashion: FashionMNIST
         do { fashion = try FashionMNIST.load(directory: data, layout: layout) } catch {
@@ -109,14 +113,19 @@ struct TrainCommand: ParsableCommand {
         let epochCount = epochs ?? (model == .cnn ? 4 : 8)
         let network = model == .cnn ? try ModelZoo.fashionCNN(seed: seed) : try ModelZoo.fashionMLP(seed: seed)
         let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
-        let totalSteps = epochCount * (trainSet.count / batchSize)
+        let stepsPerEpoch = parallel?.steps(rows: trainSet.count, batchSize: batchSize) ?? trainSet.count / batchSize
+        guard stepsPerEpoch > 0 else {
+            throw KilnError("\(parallel?.size ?? 1) ranks x --batch-size \(batchSize) exceed the \(trainSet.count) training examples; lower --batch-size")
+        }
+        let totalSteps = epochCount * stepsPerEpoch
         print("kiln train: \(model.rawValue), \(network.parameterCount) parameters, \(trainSet.count) training examples, " +
-              "\(epochCount) epochs of \(trainSet.count / batchSize) steps, \(eager ? "eager" : "compiled")")
+              "\(epochCount) epochs of \(stepsPerEpoch) steps, \(eager ? "eager" : "compiled")" +
+              (parallel.map { ", \($0.size) ranks x \(batchSize) rows per step" } ?? ""))
 
         let start = monotonicSeconds()
         let trainer = try Trainer(model: network, loss: loss, optimizer: makeOptimizer(totalSteps: totalSteps),
                                   inputType: loader.inputType, labelType: loader.labelType, mode: eager ? .eager : .compiled,
-                                  checkNumerics: checkNumerics)
+                                  checkNumerics: checkNumerics, dataParallel: parallel)
         if let compiled = trainer.compiledStep {
             print("compiled the training step in \(format((monotonicSeconds() - start) * 1000, 1)) ms: trace + grad " +
                   "\(format(compiled.traceSeconds * 1000, 1)) ms, passes \(format(compiled.passSeconds * 1000, 1)) ms, " +
@@ -132,23 +141,24 @@ struct TrainCommand: ParsableCommand {
         var firstEpoch = 0
         if let resume {
             let metadata = try trainer.loadCheckpoint(from: resume, expecting: ["model": model.rawValue], allowNonFinite: allowNonFinite)
-            firstEpoch = try epochsDone(metadata, checkpoint: resume, steps: trainer.stepCount, stepsPerEpoch: loader.batchCount)
+            firstEpoch = try epochsDone(metadata, checkpoint: resume, steps: trainer.stepCount, stepsPerEpoch: stepsPerEpoch)
             if firstEpoch > epochCount {
                 throw KilnError("checkpoint '\(resume)' has done \(firstEpoch) epochs, more than --epochs \(epochCount); " +
                                 "ask for more epochs to train further")
             }
             if firstEpoch == epochCount {
                 print("checkpoint \(resume) has done all \(epochCount) epochs: nothing to do (ask for more with --epochs)")
+                finishDistributedTraining(parallel)
                 return
             }
             print("resumed from \(resume) at epoch \(firstEpoch + 1), step \(trainer.stepCount)")
         }
-        let evaluator = Evaluator(model: network, loss: loss, mode: eager ? .eager : .compiled)
+        let evaluator = Evaluator(model: network, loss: loss, mode: eager ? .eager : .compiled, dataParallel: parallel)
         var best = Double.infinity, sinceBest = 0
         var tierReported = false, firstStepDone: Double?
         let trainingStart = monotonicSeconds()
         for epoch in firstEpoch..<epochCount {
-            var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: trainSet.count / batchSize)
+            var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: stepsPerEpoch)
             var running = 0.0
             do {
                 try trainer.trainEpoch(loader, epoch: epoch) { done, value in
@@ -169,7 +179,7 @@ struct TrainCommand: ParsableCommand {
             let result = try evaluator.evaluate(testLoader)
             print("epoch \(epoch + 1): test loss \(format(result.loss, 4)), test accuracy \(format(100 * (result.accuracy ?? 0), 2))%, " +
                   "elapsed \(clock(monotonicSeconds() - trainingStart))")
-            if let checkpoint {
+            if let checkpoint, parallel?.isRoot ?? true {
                 try trainer.saveCheckpoint(to: checkpoint, metadata: ["epoch": String(epoch + 1), "model": model.rawValue])
             }
             if result.loss < best { (best, sinceBest) = (result.loss, 0) } else { sinceBest += 1 }
@@ -190,6 +200,7 @@ struct TrainCommand: ParsableCommand {
         let traced = start + (trainer.compiledStep?.traceSeconds ?? 0)
         print("done in \(clock(monotonicSeconds() - start)) (training \(clock(monotonicSeconds() - trainingStart))" +
               (firstStepDone.map { ", first step done \(format(($0 - traced) * 1000, 1)) ms after tracing" } ?? "") + ")")
+        finishDistributedTraining(parallel)
     }
 
     /// The epochs a resumed checkpoint has done: its `epoch` metadata, else its steps in whole epochs.

@@ -25,6 +25,9 @@ enum PreludeItem: Hashable, Sendable {
     case im2col(DType), col2im(DType)
     /// The unit's thread pool (CThreadPool.swift) and the pthread functions it calls.
     case threadPool(threads: Int), pthread(PthreadFunction)
+    /// `kiln_all_reduce(data, count, is_double, is_mean)`: `all_reduce` in place, by the runtime's
+    /// communicator.
+    case allReduce
 
     /// The external symbol this item declares, when it declares one.
     var externalSymbol: String? {
@@ -34,6 +37,7 @@ enum PreludeItem: Hashable, Sendable {
         case .gemm(let d): return d == .f32 ? "cblas_sgemm" : "cblas_dgemm"
         case let .math(f, d): return f.name(d)
         case .pthread(let p): return p.rawValue
+        case .allReduce: return "kiln_all_reduce"
         default: return nil
         }
     }
@@ -41,7 +45,7 @@ enum PreludeItem: Hashable, Sendable {
     /// The C name the item declares.
     var functionName: String {
         switch self {
-        case .memcpy, .memset, .gemm, .math, .pthread: return externalSymbol ?? ""
+        case .memcpy, .memset, .gemm, .math, .pthread, .allReduce: return externalSymbol ?? ""
         case .floatFromBits(let d): return "kiln_\(d.rawValue)_bits"
         case .absFloat(let d), .absInt(let d): return "kiln_abs_\(d.rawValue)"
         case .signFloat(let d): return "kiln_sign_\(d.rawValue)"
@@ -75,6 +79,7 @@ enum PreludeItem: Hashable, Sendable {
         case .memset: return "void *memset(void *, int, unsigned long);"
         case .pthread(let p): return p.prototype
         case .threadPool(let threads): return threadPoolText(threads: threads)
+        case .allReduce: return "void kiln_all_reduce(void *, long, int, int);"
         case .gemm(let d):
             let t = cType(d)
             return "void \(functionName)(int, int, int, int, int, int, \(t), const \(t) *, int, const \(t) *, int, \(t), \(t) *, int);"
@@ -169,7 +174,7 @@ func externalSymbols(_ items: Set<PreludeItem>) -> [String] {
 
 /// Every external function a generated unit may declare (the JIT must be able to bind each).
 public let allExternalSymbols: [String] = {
-    let items: [PreludeItem] = [.memcpy, .memset] + [DType.f32, .f64].flatMap { d in
+    let items: [PreludeItem] = [.memcpy, .memset, .allReduce] + [DType.f32, .f64].flatMap { d in
         [PreludeItem.gemm(d)] + MathFunction.allCases.map { PreludeItem.math($0, d) }
     } + PthreadFunction.allCases.map(PreludeItem.pthread)
     return items.compactMap(\.externalSymbol).sorted()

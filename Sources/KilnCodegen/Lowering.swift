@@ -158,6 +158,10 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
     case .rngNormal(let seed, _):
         k.lowerRngNormal(seed: seed, hasKey: !types.isEmpty, out)
         names = types.isEmpty ? [] : ["key"]
+    case .allReduce(let r):
+        k.copy(out.count, out.dtype)
+        k.line(k.call(.allReduce, "out", "\(out.count)", "\(out.dtype == .f32 ? 0 : 1)", "\(r == .mean ? 1 : 0)") + ";")
+        names = ["x"]
     case .fused(let body):
         try k.lowerFused(body, options: options)
         names = types.indices.map { "p\($0)" }

@@ -37,6 +37,12 @@ public enum ReduceOp: String, CaseIterable, Sendable, Hashable {
     }
 }
 
+/// The `reduction` of `all_reduce`: the elementwise sum over the processes, or that sum divided
+/// by the number of processes.
+public enum AllReduceOp: String, CaseIterable, Sendable, Hashable {
+    case sum, mean
+}
+
 /// `stride`, `padding` (symmetric) and `dilation` of a 2-D convolution, each `[rows, columns]`.
 public struct ConvAttributes: Hashable, Sendable {
     public var stride: [Int]
@@ -101,6 +107,9 @@ public enum Op: Hashable, Sendable {
     case oneHot(depth: Int, dtype: DType)
     case rngUniform(seed: Int64, TensorType)
     case rngNormal(seed: Int64, TensorType)
+    /// The elementwise sum (or mean) of the operand over every process of the communicator the
+    /// runtime has installed; the operand itself when there is none (one process).
+    case allReduce(AllReduceOp)
     /// A fused kernel: `body` computes the results from the operands (its parameters) and returns
     /// them in order. Code generation writes it as one loop nest (see docs/ir.md).
     case fused(Function)

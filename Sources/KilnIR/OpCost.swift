@@ -4,7 +4,7 @@ public func multiplyAdds(_ op: Op, _ operands: [TensorType], _ result: TensorTyp
     switch op {
     case .constant, .iota, .unary, .binary, .compare, .select, .convert, .reduce, .argmax,
          .broadcastInDim, .reshape, .transpose, .slice, .concatenate, .pad, .reverse,
-         .gather, .scatterAdd, .oneHot, .rngUniform, .rngNormal:
+         .gather, .scatterAdd, .oneHot, .rngUniform, .rngNormal, .allReduce:
         return 0
     case .fused(let body):
         var total = 0
@@ -43,7 +43,7 @@ public func flopCount(of f: Function) -> Int {
             flops = multiplyAdds(inst.op, operands, result).multipliedReportingOverflow(by: 2).partialValue
         case .maxPool2d, .avgPool2d, .maxPool2dGrad, .avgPool2dGrad:
             flops = multiplyAdds(inst.op, operands, result)
-        case .unary, .binary, .compare, .select, .rngUniform, .rngNormal:
+        case .unary, .binary, .compare, .select, .rngUniform, .rngNormal, .allReduce:
             flops = result.count
         case .reduce, .argmax:
             flops = operands[0].count

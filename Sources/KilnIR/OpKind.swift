@@ -9,6 +9,7 @@ public enum OpKind: String, CaseIterable, Sendable, Hashable {
     case matmul, conv2d, conv2dTranspose, conv2dFilterGrad
     case maxPool2d, avgPool2d, maxPool2dGrad, avgPool2dGrad
     case gather, scatterAdd, oneHot, rngUniform, rngNormal, fused
+    case allReduce
 
     /// The op names of this kind in the textual IR (several for `unary`, `binary`, `reduce`).
     public var names: [String] {
@@ -30,6 +31,7 @@ public enum OpKind: String, CaseIterable, Sendable, Hashable {
         case .oneHot: return ["one_hot"]
         case .rngUniform: return ["rng_uniform"]
         case .rngNormal: return ["rng_normal"]
+        case .allReduce: return ["all_reduce"]
         }
     }
 
@@ -46,6 +48,7 @@ public enum OpKind: String, CaseIterable, Sendable, Hashable {
         case .gather, .scatterAdd, .oneHot: return .indexing
         case .rngUniform, .rngNormal: return .random
         case .fused: return .fused
+        case .allReduce: return .collective
         }
     }
 
@@ -79,6 +82,8 @@ public enum OpFamily: String, CaseIterable, Sendable, Hashable {
     case random
     /// A kernel with a body.
     case fused
+    /// Ops that combine values across processes: `all_reduce`.
+    case collective
 }
 
 extension Op {
@@ -115,6 +120,7 @@ extension Op {
         case .rngUniform: return .rngUniform
         case .rngNormal: return .rngNormal
         case .fused: return .fused
+        case .allReduce: return .allReduce
         }
     }
 

@@ -38,6 +38,7 @@ public func attributes(of op: Op, resultType: TensorType) -> [(String, Attribute
         return [("depth", int(depth))] + (dtype == .f32 ? [] : [("dtype", .string(dtype.rawValue))])
     case .rngUniform(let seed, _), .rngNormal(let seed, _): return [("seed", .number(String(seed)))]
     case .fused: return []
+    case .allReduce(let reduction): return [("reduction", .string(reduction.rawValue))]
     }
 }
 
@@ -132,6 +133,13 @@ public func makeOp(name: String, attributes: [String: ParsedAttribute], resultTy
         op = .oneHot(depth: try reader.int("depth"), dtype: try reader.dtype("dtype", default: .f32))
     case .rngUniform: op = .rngUniform(seed: try reader.int64("seed"), try onlyResult())
     case .rngNormal: op = .rngNormal(seed: try reader.int64("seed"), try onlyResult())
+    case .allReduce:
+        let raw = try reader.string("reduction")
+        guard let reduction = AllReduceOp(rawValue: raw) else {
+            throw KilnError("unknown all_reduce reduction \"\(raw)\"; use one of \(AllReduceOp.allCases.map(\.rawValue).joined(separator: ", "))",
+                            at: reader.location(of: "reduction"))
+        }
+        op = .allReduce(reduction)
     case .fused:
         throw KilnError("'fused' needs a body: fused(%a) { ^(%p: f32[4]): ... yield %r } : f32[4]", at: location)
     }

@@ -416,6 +416,11 @@ private func inferResultType(_ op: Op, _ operands: [TensorType]) throws(KilnErro
         try requireFloat(op, type)
         return type
 
+    case .allReduce:
+        try arity(op, operands, 1)
+        try requireFloat(op, operands[0])
+        return operands[0]
+
     case .fused:
         throw fail("'fused' has several results; use inferResultTypes")
     }

@@ -1,5 +1,6 @@
 import CBLAS
 import KilnIR
+import KilnRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,6 +20,7 @@ private typealias Dgemm = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TR
                                           UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double,
                                           UnsafeMutablePointer<Double>?, blasint) -> Void
 private typealias Memcpy = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, Int) -> UnsafeMutableRawPointer?
+private typealias AllReduce = @convention(c) (UnsafeMutableRawPointer?, Int, Int32, Int32) -> Void
 private typealias Memset = @convention(c) (UnsafeMutableRawPointer, Int32, Int) -> UnsafeMutableRawPointer?
 private typealias ThreadCreate = @convention(c) (UnsafeMutablePointer<pthread_t>, UnsafePointer<pthread_attr_t>?,
                                                  @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?,
@@ -30,6 +32,19 @@ private typealias CondInit = @convention(c) (UnsafeMutablePointer<pthread_cond_t
 private typealias CondFunction = @convention(c) (UnsafeMutablePointer<pthread_cond_t>) -> Int32
 private typealias CondWait = @convention(c) (UnsafeMutablePointer<pthread_cond_t>, UnsafeMutablePointer<pthread_mutex_t>) -> Int32
 
+/// `kiln_all_reduce(data, count, is_double, is_mean)`: compiled `all_reduce`, through the active
+/// communicator (a failure there ends the job: compiled code cannot throw). Exported under its C
+/// name, so that gcc's shared objects resolve it against the process like libm and OpenBLAS.
+@_cdecl("kiln_all_reduce")
+public func kilnAllReduce(_ data: UnsafeMutableRawPointer?, _ count: Int, _ isDouble: Int32, _ isMean: Int32) {
+    guard let data else { return }
+    do throws(KilnError) {
+        try allReduceInPlace(isMean != 0 ? .mean : .sum, data, count: count, dtype: isDouble != 0 ? .f64 : .f32)
+    } catch {
+        CommunicatorScope.active?.abort(error)
+    }
+}
+
 private func address<F>(_ function: F) -> UnsafeRawPointer {
     unsafeBitCast(function, to: UnsafeRawPointer.self)
 }
@@ -39,6 +54,7 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     switch name {
     case "memcpy": return address(memcpy as Memcpy)
     case "memset": return address(memset as Memset)
+    case "kiln_all_reduce": return address(kilnAllReduce as AllReduce)
     case "cblas_sgemm": return address(cblas_sgemm as Sgemm)
     case "cblas_dgemm": return address(cblas_dgemm as Dgemm)
     case "expf": return address(expf as FloatFunction)

@@ -38,6 +38,7 @@ public struct ConstantFolding: Pass {
     public func run(on f: inout Function) throws(KilnError) -> Bool {
         try f.rewriteInstructions(pass: name) { (inst, context) throws(KilnError) -> Rewrite? in
             if case .fused = inst.op { return nil }
+            if inst.op.family == .collective { return nil }  // its value is known only at run time
             let type = context.type(of: inst.results[0])
             if case let .constant(.dense(elements), _) = inst.op {
                 guard let first = elements.first, elements.allSatisfy({ $0 == first }) else { return nil }

@@ -44,6 +44,7 @@ public func evaluate(_ op: Op, _ operands: [HostTensor]) throws(KilnError) -> Ho
     case .oneHot: oneHotKernel(operands[0], out)
     case .rngUniform(let seed, _): rngUniformKernel(seed: seed, key: operands.first, out)
     case .rngNormal(let seed, _): rngNormalKernel(seed: seed, key: operands.first, out)
+    case .allReduce(let r): try allReduceKernel(r, operands[0], out)
     case .fused: throw KilnError("'fused' has several results; evaluate it with evaluateResults")
     }
     return out

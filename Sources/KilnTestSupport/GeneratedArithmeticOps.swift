@@ -88,6 +88,11 @@ extension Synthesis {
         try emit(.argmax(axis: axis), [x])
     }
 
+    func addAllReduce() throws(KilnError) {
+        let reduction = rng.element(AllReduceOp.allCases) ?? .sum
+        try emit(.allReduce(reduction), [try operand(among: floatDTypes)])
+    }
+
     func addRandom() throws(KilnError) {
         guard let dtype = rng.element(dtypes.filter(\.isFloat)) else { throw KilnError("no float dtype allowed") }
         let t = TensorType(dtype, randomShape(ranks: 0...configuration.maxRank))

@@ -25,6 +25,8 @@ public enum OpGroup: String, CaseIterable, Sendable {
     case indexing
     /// `rng_uniform`, `rng_normal`.
     case random
+    /// `all_reduce` (the identity on one process).
+    case collective
 }
 
 /// What a `RandomFunctionGenerator` produces.

@@ -38,7 +38,7 @@ enum DrawnOp: CaseIterable {
     case constant, iota, unary, binary, compare, select, convert, reduce, argmax
     case broadcast, reshape, transpose, slice, concatenate, pad, reverse
     case matmul, conv2d, conv2dTranspose, conv2dFilterGrad, pool, poolGrad
-    case gather, scatterAdd, oneHot, rng
+    case gather, scatterAdd, oneHot, rng, allReduce
 
     var family: OpGroup {
         switch self {
@@ -53,6 +53,7 @@ enum DrawnOp: CaseIterable {
         case .pool, .poolGrad: return .pooling
         case .gather, .scatterAdd, .oneHot: return .indexing
         case .rng: return .random
+        case .allReduce: return .collective
         }
     }
 
@@ -137,6 +138,7 @@ final class Synthesis {
         case .scatterAdd: try addScatterAdd()
         case .oneHot: try addOneHot()
         case .rng: try addRandom()
+        case .allReduce: try addAllReduce()
         }
     }
 

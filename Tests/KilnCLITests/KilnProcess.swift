@@ -52,8 +52,14 @@ final class Workspace {
 
     /// Runs `kiln` with `arguments` in this directory, with `environment` added to this process's.
     func kiln(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        try run(kilnBinary.path, arguments, environment: environment)
+    }
+
+    /// Runs the program at `executable` with `arguments` in this directory, with `environment`
+    /// added to this process's.
+    func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         let process = Process()
-        process.executableURL = kilnBinary
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.currentDirectoryURL = url

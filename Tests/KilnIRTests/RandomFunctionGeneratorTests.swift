@@ -176,7 +176,7 @@ private let expectedDtypeFeatures: Set<String> = {
     }
     let layout = ["broadcast_in_dim", "reshape", "transpose", "slice", "concatenate", "pad", "reverse"]
     let floatOps = ["matmul", "conv2d", "conv2d_transpose", "conv2d_filter_grad", "max_pool2d", "avg_pool2d",
-                    "max_pool2d_grad", "avg_pool2d_grad"]
+                    "max_pool2d_grad", "avg_pool2d_grad", "all_reduce"]
     let anyNumeric = UnaryOp.allCases.filter { !$0.isFloatOnly }.map(\.rawValue) + BinaryOp.allCases.map(\.rawValue)
         + ReduceOp.allCases.map { "reduce_" + $0.rawValue }
     add(["constant"], operand: [""], result: allDtypes)
