@@ -26,11 +26,12 @@ public struct CompiledTrainingStep {
 
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType, trainable: [String]? = nil,
-                passes: PassPipeline = .standard()) throws {
+                stepFunction: Function? = nil, passes: PassPipeline = .standard()) throws {
         let clock = ContinuousClock()
         let start = clock.now
-        step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
-                                trainable: trainable)
+        let tracedStep = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                          trainable: trainable)
+        step = try stepFunction.map { try tracedStep.replacingFunction($0) } ?? tracedStep
         let traced = clock.now
         var f = step.function
         _ = try passes.run(on: &f)
