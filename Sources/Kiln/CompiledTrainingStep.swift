@@ -62,13 +62,14 @@ public struct CompiledTrainingStep {
     /// `compiler` at `tier` (by default `.adaptive`, or the tier `KILN_JIT_TIER` names).
     public init(model: any Module, loss: LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType, trainable: [String]? = nil,
-                passes: PassPipeline = .standard(), compiler: JITCompiler = .shared, tier: JITTier? = nil,
-                dataParallel: DataParallel? = nil) throws {
+                stepFunction: Function? = nil, passes: PassPipeline = .standard(), compiler: JITCompiler = .shared,
+                tier: JITTier? = nil, dataParallel: DataParallel? = nil) throws {
         let tier = tier ?? trainingTier
         let clock = ContinuousClock()
         let start = clock.now
-        step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
-                                trainable: trainable, dataParallel: dataParallel)
+        let tracedStep = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                          trainable: trainable, dataParallel: dataParallel)
+        step = try stepFunction.map { try tracedStep.replacingFunction($0) } ?? tracedStep
         let traced = clock.now
         var f = step.function
         _ = try passes.run(on: &f)

@@ -4,10 +4,15 @@ import KilnIR
 // layer (`Linear(10 -> 16) got input f32[4,12]: ...`) instead of an op inside Kiln; `Sequential`
 // adds the layer's path (`layers.0: ...`).
 
-/// Throws "`layer`: `name` must be positive, got v" for the first size that is not.
-func requirePositive(_ layer: String, _ sizes: KeyValuePairs<String, Int>) throws(KilnError) {
+/// Throws "`layer`: `name` must be positive, got v" for the first of `sizes` that is not (or
+/// "... must be 0 or more" for the first of `nonNegative`).
+func requirePositive(_ layer: String, _ sizes: KeyValuePairs<String, Int>,
+                     nonNegative: KeyValuePairs<String, Int> = [:]) throws(KilnError) {
     for (name, value) in sizes where value <= 0 {
         throw KilnError("\(layer): \(name) must be positive, got \(value)")
+    }
+    for (name, value) in nonNegative where value < 0 {
+        throw KilnError("\(layer): \(name) must be 0 or more, got \(value)")
     }
 }
 

@@ -36,7 +36,7 @@ public final class Conv2D: Module {
                 dilation: Int = 1, bias: Bool = true, initializer: Initializer = .heUniform,
                 seed: UInt64? = nil) throws(KilnError) {
         try requirePositive("Conv2D", ["inChannels": inChannels, "outChannels": outChannels, "kernelSize": kernelSize,
-                                       "stride": stride, "dilation": dilation, "padding + 1": padding + 1])
+                                       "stride": stride, "dilation": dilation], nonNegative: ["padding": padding])
         let fanIn = inChannels * kernelSize * kernelSize
         filter = Parameter(try initializer.make(TensorType(.f32, [outChannels, inChannels, kernelSize, kernelSize]),
                                                 fanIn: fanIn, fanOut: outChannels * kernelSize * kernelSize,
@@ -66,7 +66,8 @@ public final class ConvTranspose2D: Module {
                 outputPadding: Int = 0, bias: Bool = true, initializer: Initializer = .heUniform,
                 seed: UInt64? = nil) throws(KilnError) {
         try requirePositive("ConvTranspose2D", ["inChannels": inChannels, "outChannels": outChannels, "kernelSize": kernelSize,
-                                                "stride": stride, "padding + 1": padding + 1, "outputPadding + 1": outputPadding + 1])
+                                                "stride": stride],
+                            nonNegative: ["padding": padding, "outputPadding": outputPadding])
         filter = Parameter(try initializer.make(TensorType(.f32, [inChannels, outChannels, kernelSize, kernelSize]),
                                                 fanIn: inChannels * kernelSize * kernelSize,
                                                 fanOut: outChannels * kernelSize * kernelSize, seed: layerSeed(seed)),
@@ -90,7 +91,7 @@ public final class ConvTranspose2D: Module {
 public final class MaxPool2D: Module {
     public let attributes: PoolAttributes
     public init(_ window: Int, stride: Int? = nil, padding: Int = 0) throws(KilnError) {
-        try requirePositive("MaxPool2D", ["window": window, "stride": stride ?? window, "padding + 1": padding + 1])
+        try requirePositive("MaxPool2D", ["window": window, "stride": stride ?? window], nonNegative: ["padding": padding])
         attributes = PoolAttributes(window: [window, window], stride: [stride ?? window, stride ?? window], padding: [padding, padding])
     }
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try apply(.maxPool2d(attributes), [x]) }
@@ -100,7 +101,7 @@ public final class MaxPool2D: Module {
 public final class AvgPool2D: Module {
     public let attributes: PoolAttributes
     public init(_ window: Int, stride: Int? = nil, padding: Int = 0) throws(KilnError) {
-        try requirePositive("AvgPool2D", ["window": window, "stride": stride ?? window, "padding + 1": padding + 1])
+        try requirePositive("AvgPool2D", ["window": window, "stride": stride ?? window], nonNegative: ["padding": padding])
         attributes = PoolAttributes(window: [window, window], stride: [stride ?? window, stride ?? window], padding: [padding, padding])
     }
     public func callAsFunction(_ x: Tensor) throws -> Tensor { try apply(.avgPool2d(attributes), [x]) }

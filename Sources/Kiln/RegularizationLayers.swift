@@ -2,27 +2,24 @@ import KilnIR
 import KilnRuntime
 
 /// Zeroes each element with probability `rate` in training and scales the rest by `1/(1-rate)`;
-/// the identity in evaluation. Draws fresh masks each call from the counter-based generator
-/// (seeded per layer, keyed by a call counter).
+/// the identity in evaluation. Draws its masks with `randomUniform` (seeded per layer): fresh
+/// every step and every call.
 public final class Dropout: Module, TrainingModeSwitchable {
     public let rate: Double
     public var training = true
-    let seed: Int64
-    private var calls: Int64 = 0
+    let seed: UInt64
 
     public init(rate: Double, seed: UInt64? = nil) throws(KilnError) {
         guard (0..<1).contains(rate) else {
             throw KilnError("Dropout: rate must be in [0, 1) (the fraction of elements zeroed), got \(rate)")
         }
         self.rate = rate
-        self.seed = Int64(bitPattern: layerSeed(seed))
+        self.seed = layerSeed(seed)
     }
 
     public func callAsFunction(_ x: Tensor) throws -> Tensor {
         guard training, rate > 0 else { return x }
-        calls += 1
-        let key = try randomKey(for: x, call: calls)
-        let u = try apply(.rngUniform(seed: seed, x.type), [key], context: x)
+        let u = try randomUniform(x.shape, like: x, seed: seed)
         return try (u .< x.scalar(1 - rate)).select(x / (1 - rate), x.scalar(0))
     }
 }
@@ -87,9 +84,3 @@ public final class BatchNorm: Module, TrainingModeSwitchable {
     }
 }
 
-/// The key of a random op: the trace's step input when traced (fresh numbers every compiled step),
-/// else the layer's call counter.
-func randomKey(for x: Tensor, call: Int64) throws(KilnError) -> Tensor {
-    if case .traced(_, let trace) = x.storage { return trace.randomKey }
-    return try Tensor(TensorType(.i64, []), [Double(call)])
-}

@@ -51,14 +51,15 @@ public final class Trainer {
 
     /// A trainer for batches of `inputType` and `labelType`, tracing and compiling now unless eager;
     /// `trainable` (parameter or submodule paths) limits training to those parameters, the others
-    /// staying as they are, like frozen ones; `passes` optimize the compiled step; `checkNumerics`
-    /// diagnoses a non-finite loss. With `dataParallel`, every rank must create its trainer
-    /// together: the ranks check that they traced the same step and take rank 0's parameters
-    /// (`DataParallel.synchronize`).
+    /// staying as they are, like frozen ones; `stepFunction` (an edited `train_step.kir`) runs in
+    /// place of the traced step, whose signature it must have; `passes` optimize the compiled
+    /// step; `checkNumerics` diagnoses a non-finite loss. With `dataParallel`, every rank must
+    /// create its trainer together: the ranks check that they traced the same step and take rank
+    /// 0's parameters (`DataParallel.synchronize`).
     public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
                 inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
-                trainable: [String]? = nil, passes: PassPipeline = .standard(), checkNumerics: Bool = false,
-                dataParallel: DataParallel? = nil) throws {
+                trainable: [String]? = nil, stepFunction: Function? = nil, passes: PassPipeline = .standard(),
+                checkNumerics: Bool = false, dataParallel: DataParallel? = nil) throws {
         (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
         self.dataParallel = dataParallel
         self.checkNumerics = checkNumerics
@@ -66,17 +67,19 @@ public final class Trainer {
         model.setTraining(true)
         switch mode {
         case .eager:
+            guard stepFunction == nil else { throw KilnError("a stepFunction runs traced: use mode .compiled or .interpreted, not .eager") }
             (tracedStep, compiledStep) = (nil, nil)
             (parameters, buffers) = (try model.trainedParameters(selection: trainable), [])
         case .interpreted:
-            let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
-                                        trainable: trainable, dataParallel: dataParallel)
+            let traced = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                          trainable: trainable, dataParallel: dataParallel)
+            let step = try stepFunction.map { try traced.replacingFunction($0) } ?? traced
             (tracedStep, compiledStep) = (step, nil)
             (parameters, buffers) = (step.parameters, step.buffers)
         case .compiled:
             let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
                                                     inputType: inputType, labelType: labelType, trainable: trainable,
-                                                    passes: passes, dataParallel: dataParallel)
+                                                    stepFunction: stepFunction, passes: passes, dataParallel: dataParallel)
             (tracedStep, compiledStep) = (compiled.step, compiled)
             (parameters, buffers) = (compiled.step.parameters, compiled.step.buffers)
         }

@@ -15,7 +15,8 @@ public typealias LossFunction = (_ output: Tensor, _ labels: Tensor) throws -> T
 /// the parameters the model reads but the step does not train (batch norm's running statistics,
 /// frozen parameters); the step returns their new values (unchanged unless the model updates them).
 public struct TrainingStep {
-    public let function: Function
+    /// The step function: traced, or given back edited (`replacingFunction`).
+    public internal(set) var function: Function
     /// The forward loss function it was differentiated from (it also returns the buffers' new
     /// values), and its gradient function.
     public let lossFunction: Function

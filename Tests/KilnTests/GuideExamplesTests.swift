@@ -52,6 +52,62 @@ import KilnSupport
         #expect(try g.scalars() == [2, 4, 6])
     }
 
+    @Test func freezing() throws {
+        let net = Sequential(try Linear(6, 8, seed: 1), Activation(relu), try Linear(8, 3, seed: 2))
+        net.layers[0].freeze()
+        #expect(net.frozenParameterNames == ["layers.0.weight", "layers.0.bias"])
+        let fineTune = try Trainer(model: net, loss: { try crossEntropy(logits: $0, labels: $1) }, optimizer: Adam(lr: 1e-3),
+                                   inputType: TensorType(.f32, [8, 6]), labelType: TensorType(.i32, [8]))
+        #expect(fineTune.parameters.count == 2)
+        net.unfreeze()
+        let head = try Trainer(model: net, loss: { try crossEntropy(logits: $0, labels: $1) }, optimizer: Adam(lr: 1e-3),
+                               inputType: TensorType(.f32, [8, 6]), labelType: TensorType(.i32, [8]), trainable: ["layers.2"])
+        #expect(head.parameters.count == 2 && net.frozenParameterNames.isEmpty)
+    }
+
+    final class Sampler: Kiln.Module {
+        let mean: Linear, logVariance: Linear
+        init() throws { (mean, logVariance) = (try Linear(4, 2, seed: 1), try Linear(4, 2, seed: 2)) }
+        func callAsFunction(_ x: Tensor) throws -> Tensor {
+            let mu = try mean(x), logVar = try logVariance(x)
+            return try mu + exp(logVar * 0.5) * randomNormal(mu.shape, like: mu, seed: 7)
+        }
+    }
+
+    @Test func reparameterization() throws {
+        let sampler = try Sampler()
+        let x = try HostTensor(TensorType(.f32, [3, 4]), doubles: (0..<12).map { Double($0) / 12 })
+        let predict = Evaluator(model: sampler)
+        #expect(try predict.predict(x).doubles != predict.predict(x).doubles, "fresh noise every call")
+        let trainer = try Trainer(model: sampler, loss: { try mse($0, $1) }, optimizer: SGD(lr: 0.05),
+                                  inputType: x.type, labelType: TensorType(.f32, [3, 2]))
+        let first = try trainer.step(x, try HostTensor(zeros: TensorType(.f32, [3, 2])))
+        for _ in 0..<50 { try trainer.step(x, try HostTensor(zeros: TensorType(.f32, [3, 2]))) }
+        #expect(try trainer.step(x, try HostTensor(zeros: TensorType(.f32, [3, 2]))) < first)
+    }
+
+    final class Distilled: Kiln.Module {
+        let student: Linear, teacher: Linear
+        init() throws { (student, teacher) = (try Linear(4, 3, seed: 1), try Linear(4, 3, seed: 2)) }
+        func callAsFunction(_ x: Tensor) throws -> Tensor {
+            try distillationLoss(studentLogits: student(x), teacherLogits: teacher(x), temperature: 2).reshaped([1])
+        }
+    }
+
+    @Test func distillationWithAFrozenTeacher() throws {
+        let distilled = try Distilled()
+        distilled.teacher.freeze()
+        let student = try Trainer(model: distilled, loss: { output, _ in try output.sum() }, optimizer: SGD(lr: 0.1),
+                                  inputType: TensorType(.f32, [2, 4]), labelType: TensorType(.f32, [2]))
+        let teacher = distilled.teacher.parameters.map { $0.value.doubles }
+        let x = try HostTensor(TensorType(.f32, [2, 4]), doubles: [1, -1, 0.5, 2, 0, 1, -2, 0.25])
+        let y = try HostTensor(zeros: TensorType(.f32, [2]))
+        let first = try student.step(x, y)
+        for _ in 0..<100 { try student.step(x, y) }
+        #expect(try student.step(x, y) < first / 2, "the student learns the teacher's softened outputs")
+        #expect(distilled.teacher.parameters.map { $0.value.doubles } == teacher)
+    }
+
     @Test(.enabled(if: fashionMNISTInstalled(), "needs the dataset-fashion-mnist package"))
     func trainingOnFashionMNIST() throws {
         let data = try FashionMNIST.load()

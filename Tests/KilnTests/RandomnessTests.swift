@@ -98,6 +98,18 @@ import KilnRuntime
         #expect(a.count == 15)
     }
 
+    /// Dropout draws with `randomUniform`: two calls in one step give two masks, eager = traced.
+    @Test func dropoutCalledTwiceInOneStepDrawsTwoMasks() throws {
+        let dropout = try Dropout(rate: 0.5, seed: 3)
+        let x = try HostTensor(TensorType(.f32, [64]), doubles: Array(repeating: 1, count: 64))
+        let traced = try trace(name: "twice", inputs: [("x", x.type)]) { [try dropout($0[0]), try dropout($0[0])] }
+        let outputs = try interpret(traced.function, inputs: [x, try HostTensor(TensorType(.i64, []), doubles: [1])]).map(\.doubles)
+        #expect(outputs[0] != outputs[1])
+        #expect(outputs.allSatisfy { $0.allSatisfy { $0 == 0 || $0 == 2 } })
+        let eager = try withEagerRandomStep(1) { [try dropout(Tensor(x)).scalars(), try dropout(Tensor(x)).scalars()] }
+        #expect(eager == outputs)
+    }
+
     @Test func argumentsAreChecked() throws {
         let like = try Tensor(scalar: 0)
         #expect(throws: KilnError.self) { try randomNormal([2], like: like, standardDeviation: 0) }

@@ -54,6 +54,7 @@ import KilnRuntime
         #expect(message { _ = try Linear(0, 4) }.contains("Linear: inputSize must be positive, got 0"))
         #expect(message { _ = try Conv2D(1, 4, kernelSize: 0) }.contains("Conv2D: kernelSize must be positive"))
         #expect(message { _ = try MaxPool2D(0) }.contains("MaxPool2D: window must be positive"))
+        #expect(message { _ = try Conv2D(1, 4, kernelSize: 3, padding: -1) }.contains("Conv2D: padding must be 0 or more, got -1"))
         #expect(message { _ = try Embedding(10, -2) }.contains("Embedding: dimension must be positive"))
         let model = try Linear(2, 1)
         func trainer(_ optimizer: any Optimizer) -> String {
