@@ -14,9 +14,11 @@ let package = Package(
         .library(name: "KilnFormats", targets: ["KilnFormats"]),
         .library(name: "KilnData", targets: ["KilnData"]),
         .library(name: "Kiln", targets: ["Kiln"]),
+        .library(name: "KilnTensorBoard", targets: ["KilnTensorBoard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(name: "CTCC", path: "Sources/CTCC"),
@@ -34,19 +36,22 @@ let package = Package(
         .target(name: "KilnData", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats"]),
         .target(name: "Kiln", dependencies: ["KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT",
                                              "KilnFormats", "KilnData"]),
+        .target(name: "KilnTensorBoard", dependencies: ["KilnIR", "Kiln", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["tensorboard_event.proto"]),
         .target(name: "KilnBench", dependencies: ["Kiln", "KilnIR", "KilnRuntime", "KilnPasses"], path: "Benchmarks/KilnBench"),
         .executableTarget(name: "KilnCLI", dependencies: [
-            "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench",
+            "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnTensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["kir.dict"]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"]),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
-        .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime"], exclude: ["Fixtures"]),
-        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats"]),
+        .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime", "KilnTestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnTests", dependencies: ["Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnData", "KilnCodegen", "KilnPasses"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
+        .testTarget(name: "KilnTensorBoardTests", dependencies: ["KilnTensorBoard", "Kiln", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )
