@@ -2,6 +2,7 @@ import ArgumentParser
 import Kiln
 import KilnCodegen
 import KilnIR
+import KilnTensorBoard
 
 /// `kiln train`: trains a model on Fashion-MNIST, compiled by default, with a progress bar and the
 /// test accuracy after every epoch.
@@ -69,6 +70,12 @@ struct TrainCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Train on only the first N training examples (a quick run).")
     var limit: Int?
 
+    @Option(help: ArgumentHelp("Write TensorBoard logs here (e.g. runs/NAME; see them with tensorboard --logdir runs).", valueName: "dir"))
+    var logDir: String?
+
+    @Option(parsing: .unconditional, help: "With --log-dir: log the training loss, learning rate and steps/s every N steps.")
+    var logEvery = 10
+
     /// The most epochs a run may ask for.
     static let maximumEpochs = 1_000_000
 
@@ -86,6 +93,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
         if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size (\(batchSize)), got \(limit)") }
+        if logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
     }
 
     func run() throws {
@@ -125,6 +133,12 @@ struct TrainCommand: ParsableCommand {
                 print("wrote \(files.joined(separator: ", ")) to \(dumpIR)")
             }
         }
+        print(try network.summary(input: loader.inputType, step: trainer.compiledStep), terminator: "")
+        var log: TrainingLog?
+        if let logDir {
+            do { log = try TrainingLog(directory: logDir, every: logEvery) } catch { throw error.rephrased { "--log-dir: \($0)" } }
+            print("logging to \(log?.writer.path ?? logDir)")
+        }
         var firstEpoch = 0
         if let resume {
             let metadata = try trainer.loadCheckpoint(from: resume, expecting: ["model": model.rawValue], allowNonFinite: allowNonFinite)
@@ -146,7 +160,7 @@ struct TrainCommand: ParsableCommand {
             var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: trainSet.count / batchSize)
             var running = 0.0
             do {
-                try trainer.trainEpoch(loader, epoch: epoch) { done, value in
+                try trainer.trainEpoch(loader, epoch: epoch, log: log) { done, value in
                     running = done == 1 ? value : 0.98 * running + 0.02 * value
                     bar.update(done: done, loss: running)
                     return false
@@ -158,6 +172,7 @@ struct TrainCommand: ParsableCommand {
             let result = try evaluator.evaluate(testLoader)
             print("epoch \(epoch + 1): test loss \(format(result.loss, 4)), test accuracy \(format(100 * (result.accuracy ?? 0), 2))%, " +
                   "elapsed \(clock(monotonicSeconds() - trainingStart))")
+            try log?.epochEnded(result, step: trainer.stepCount)
             if let checkpoint {
                 try trainer.saveCheckpoint(to: checkpoint, metadata: ["epoch": String(epoch + 1), "model": model.rawValue])
             }
