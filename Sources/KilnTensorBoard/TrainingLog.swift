@@ -3,16 +3,16 @@ import KilnIR
 
 /// A training run's TensorBoard log: `Trainer.trainEpoch(_:epoch:every:log:observe:)` writes the
 /// training loss (`train/loss`), the learning rate (`train/learning_rate`) and the training speed
-/// (`train/steps_per_second`) every `every` steps of an epoch, and `epochEnded` the test loss and
-/// accuracy (`test/loss`, `test/accuracy`) and syncs the file. Steps are the trainer's global
-/// step count.
+/// (`train/steps_per_second`) at every step whose number is a multiple of `every`, and
+/// `epochEnded` the test loss and accuracy (`test/loss`, `test/accuracy`) and syncs the file.
+/// Steps are the trainer's global step count (1-based, going on across epochs and resumes).
 public final class TrainingLog {
     public let writer: SummaryWriter
     /// Steps between two training-loss records.
     public let every: Int
 
     /// A log in a new event file in `directory` (created when missing), recording the training
-    /// loss every `every` steps.
+    /// loss at the steps that are multiples of `every`.
     public init(directory: String, every: Int = 10) throws(KilnError) {
         guard every >= 1 else { throw KilnError("a training log records every N steps with N at least 1, got \(every)") }
         writer = try SummaryWriter(logDirectory: directory)
@@ -30,17 +30,21 @@ public final class TrainingLog {
 
 extension Trainer {
     /// `trainEpoch(_:epoch:every:observe:)` that also writes the training loss, learning rate and
-    /// steps per second to `log` (when given) every `log.every` steps of the epoch. A failed write
-    /// stops the epoch and is thrown.
+    /// steps per second to `log` (when given) at the steps whose number is a multiple of
+    /// `log.every`. The compiled loop returns to Swift only at those steps and `every`'s. A
+    /// failed write stops the epoch and is thrown.
     @discardableResult
     public func trainEpoch(_ loader: DataLoader, epoch: Int, every: Int = 1, log: TrainingLog?,
                            observe: @escaping (Int, Double) -> Bool = { _, _ in false }) throws -> Int {
         guard let log else { return try trainEpoch(loader, epoch: epoch, every: every, observe: observe) }
         let every = max(every, 1), steps = loader.dataset.count / loader.batchSize, first = stepCount
+        // Logged steps of this epoch: done = offset, offset + log.every, ... (offset 0 meaning log.every).
+        let offset = (log.every - first % log.every) % log.every
         var last = (done: 0, time: monotonicSeconds())
         var failure: (any Error)?
-        let done = try trainEpoch(loader, epoch: epoch, every: greatestCommonDivisor(every, log.every)) { done, loss in
-            if done % log.every == 0 {
+        let callbackEvery = greatestCommonDivisor(every, greatestCommonDivisor(log.every, offset))
+        let done = try trainEpoch(loader, epoch: epoch, every: callbackEvery) { done, loss in
+            if (first + done) % log.every == 0 {
                 do {
                     let now = monotonicSeconds()
                     try log.writer.addScalars([("train/loss", loss),

@@ -43,10 +43,11 @@ struct TrainingLogTests {
 
         let read = try decodeTensorBoardEvents(Array(try Data(contentsOf: URL(fileURLWithPath: log.writer.path))))
         let scalars = read.dropFirst().flatMap { event in event.scalars.map { (event.step, $0.tag, $0.value) } }
-        // Steps 4 of each epoch: global steps 4 and 10; test metrics after steps 6 and 12.
+        // Steps 4, 8 and 12 (the second epoch's second and sixth); test metrics after steps 6 and 12.
         #expect(scalars.map { "\($0.0) \($0.1)" } == [
             "4 train/loss", "4 train/learning_rate", "4 train/steps_per_second", "6 test/loss", "6 test/accuracy",
-            "10 train/loss", "10 train/learning_rate", "10 train/steps_per_second", "12 test/loss", "12 test/accuracy",
+            "8 train/loss", "8 train/learning_rate", "8 train/steps_per_second",
+            "12 train/loss", "12 train/learning_rate", "12 train/steps_per_second", "12 test/loss", "12 test/accuracy",
         ])
         for (step, tag, value) in scalars {
             switch tag {
@@ -67,9 +68,34 @@ struct TrainingLogTests {
                 losses.append(try reference.step(x, y))
             }
         }
-        #expect(scalars.filter { $0.1 == "train/loss" }.map(\.2) == [Float(losses[3]), Float(losses[9])])
+        #expect(scalars.filter { $0.1 == "train/loss" }.map(\.2) == [Float(losses[3]), Float(losses[7]), Float(losses[11])])
         let tests = scalars.filter { $0.1.hasPrefix("test/") }
         #expect(tests.map(\.2) == evaluations.flatMap { [Float($0.1.loss), Float($0.1.accuracy ?? -1)] })
         #expect(tests.map(\.0) == [6, 6, 12, 12])
+    }
+
+    @Test("the example of docs/ecosystem.md runs as written")
+    func documentationExample() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let loader = try Self.data(), test = loader
+        let trainer = try Trainer(model: try ModelZoo.mlp([4, 8, 3]), loss: { try crossEntropy(logits: $0, labels: $1) },
+                                  optimizer: SGD(lr: 0.1), inputType: loader.inputType, labelType: loader.labelType)
+        let evaluator = Evaluator(model: trainer.model, loss: { try crossEntropy(logits: $0, labels: $1) })
+
+        let log = try TrainingLog(directory: directory + "/runs/mlp", every: 10)
+        for epoch in 0..<5 {
+            try trainer.trainEpoch(loader, epoch: epoch, log: log)        // train/* every 10 steps
+            try log.epochEnded(try evaluator.evaluate(test), step: trainer.stepCount)   // test/*, then sync
+        }
+        try log.writer.addScalar("my/metric", 0.25, step: trainer.stepCount)
+        try log.writer.close()
+
+        let read = try decodeTensorBoardEvents(Array(try Data(contentsOf: URL(fileURLWithPath: log.writer.path))))
+        let steps = read.dropFirst().map { "\($0.step) \($0.scalars.map(\.tag).joined(separator: ","))" }
+        // Epochs of 6 steps: training records at steps 10, 20 and 30, whatever epoch they fall in.
+        let trained = "train/loss,train/learning_rate,train/steps_per_second", tested = "test/loss,test/accuracy"
+        #expect(steps == ["6 \(tested)", "10 \(trained)", "12 \(tested)", "18 \(tested)", "20 \(trained)", "24 \(tested)",
+                          "30 \(trained)", "30 \(tested)", "30 my/metric"])
     }
 }

@@ -76,3 +76,21 @@ struct ModelSummaryTests {
         #expect(summary.forwardArenaBytes > 0 && summary.forwardArenaBytes < (summary.trainingStepArenaBytes ?? 0))
     }
 }
+
+@Suite("docs/ecosystem.md")
+struct EcosystemDocumentationTests {
+    @Test("the summary shown is the real one (the arena line but for its numbers)")
+    func summaryExample() throws {
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/ecosystem.md")
+        let text = try String(contentsOf: docs, encoding: .utf8)
+        guard let start = text.range(of: "```text\nmodel on "), let end = text.range(of: "\n```", range: start.upperBound..<text.endIndex) else {
+            Issue.record("no summary block in docs/ecosystem.md")
+            return
+        }
+        let shown = text[text.index(start.lowerBound, offsetBy: 8)..<end.lowerBound].split(separator: "\n").map(String.init)
+        let real = try ModelZoo.fashionMLP().summary(input: TensorType(.f32, [64, 784])).description.split(separator: "\n").map(String.init)
+        #expect(shown.dropLast() == real.dropLast())
+        #expect(shown.last?.hasPrefix("arena: forward ") == true && shown.last?.contains(", training step ") == true)
+    }
+}
