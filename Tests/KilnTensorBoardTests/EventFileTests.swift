@@ -36,8 +36,8 @@ struct EventFileTests {
 
     @Test("scalars are read back with their tags, steps, wall times and f32 values")
     func scalarsRoundTrip() throws {
-        let directory = try temporaryDirectory() + "/runs/a"
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let root = try temporaryDirectory(), directory = root + "/runs/a"
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let writer = try SummaryWriter(logDirectory: directory)
         #expect(writer.path.hasPrefix(directory + "/events.out.tfevents."))
         try writer.addScalar("train/loss", 2.302585092994046, step: 1, wallTime: 1_700_000_000.25)
