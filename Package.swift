@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "Kiln", targets: ["Kiln"]),
         .library(name: "KilnONNX", targets: ["KilnONNX"]),
         .library(name: "KilnDistributed", targets: ["KilnDistributed"]),
+        .library(name: "KilnTensorBoard", targets: ["KilnTensorBoard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -46,9 +47,11 @@ let package = Package(
                                              "KilnFormats", "KilnData"]),
         .target(name: "KilnONNX", dependencies: ["KilnSupport", "KilnIR", "KilnRuntime", "KilnFormats", "KilnPasses",
                                                  .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
+        .target(name: "KilnTensorBoard", dependencies: ["KilnSupport", "KilnIR", "Kiln", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+                exclude: ["tensorboard_event.proto"]),
         .target(name: "KilnBench", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnPasses"], path: "Benchmarks/KilnBench"),
         .executableTarget(name: "KilnCLI", dependencies: [
-            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnONNX", "KilnDistributed",
+            "KilnSupport", "KilnIR", "KilnRuntime", "KilnAutodiff", "KilnPasses", "KilnCodegen", "KilnJIT", "KilnFormats", "KilnData", "Kiln", "KilnBench", "KilnONNX", "KilnDistributed", "KilnTensorBoard",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], linkerSettings: exportedRuntimeSymbols),
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["kir.dict"]),
@@ -56,13 +59,14 @@ let package = Package(
         .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"],
                     linkerSettings: exportedRuntimeSymbols),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
-        .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime"], exclude: ["Fixtures"]),
+        .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnCLITests", dependencies: ["KilnCLI", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnTests", dependencies: ["KilnSupport", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnData", "KilnCodegen", "KilnPasses",
                                                     "KilnJIT", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnAutodiffTests", dependencies: ["KilnAutodiff", "KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnONNXTests", dependencies: ["KilnONNX", "Kiln", "KilnIR", "KilnRuntime", "KilnFormats", "KilnJIT", "KilnPasses", "KilnTestSupport"],
                     exclude: ["Fixtures"]),
+        .testTarget(name: "KilnTensorBoardTests", dependencies: ["KilnTensorBoard", "Kiln", "KilnTestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KilnPassesTests", dependencies: ["KilnSupport", "KilnPasses", "KilnIR", "KilnRuntime", "KilnTestSupport"]),
     ]
 )

@@ -45,16 +45,21 @@ struct FunctionOptions: ParsableArguments {
     }
 
     private func select(in module: IRModule) throws(KilnError) -> Function {
-        guard let name = function else {
-            guard let first = module.functions.first else { throw KilnError("\(file) defines no function") }
-            return first
-        }
-        let bare = name.hasPrefix("@") ? String(name.dropFirst()) : name
-        guard let f = module.function(named: bare) else {
-            let names = module.functions.map { "@" + $0.name }.joined(separator: ", ")
-            throw KilnError("\(file) has no function @\(bare); pass --func with one of: \(names)")
-        }
-        return f
+        try selectFunction(function, in: module, file: file)
     }
 }
 
+/// The function of `module` (read from `file`) named `name` (with or without `@`), or its first
+/// one when `name` is nil.
+func selectFunction(_ name: String?, in module: IRModule, file: String) throws(KilnError) -> Function {
+    guard let name else {
+        guard let first = module.functions.first else { throw KilnError("\(file) defines no function") }
+        return first
+    }
+    let bare = name.hasPrefix("@") ? String(name.dropFirst()) : name
+    guard let f = module.function(named: bare) else {
+        let names = module.functions.map { "@" + $0.name }.joined(separator: ", ")
+        throw KilnError("\(file) has no function @\(bare); pass --func with one of: \(names)")
+    }
+    return f
+}

@@ -3,6 +3,7 @@ import Kiln
 import KilnCodegen
 import KilnIR
 import KilnSupport
+import KilnTensorBoard
 
 /// `kiln train`: trains a model on Fashion-MNIST, compiled by default, with a progress bar and the
 /// test accuracy after every epoch.
@@ -73,6 +74,12 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train data-parallel over MPI (implied when mpirun starts several ranks; --batch-size is per rank; see docs/distributed.md).")
     var distributed = false
 
+    @Option(help: ArgumentHelp("Write TensorBoard logs here (e.g. runs/NAME; see them with tensorboard --logdir runs).", valueName: "dir"))
+    var logDir: String?
+
+    @Option(parsing: .unconditional, help: "With --log-dir: log the training loss, learning rate and steps/s every N steps.")
+    var logEvery = 10
+
     /// The most epochs a run may ask for.
     static let maximumEpochs = 1_000_000
 
@@ -90,6 +97,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
         if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size (\(batchSize)), got \(limit)") }
+        if logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
     }
 
     func run() throws {
@@ -138,6 +146,12 @@ struct TrainCommand: ParsableCommand {
                 print("wrote \(files.joined(separator: ", ")) to \(dumpIR)")
             }
         }
+        print(try network.summary(input: loader.inputType, step: trainer.compiledStep), terminator: "")
+        var log: TrainingLog?
+        if let logDir, parallel?.isRoot ?? true {
+            do { log = try TrainingLog(directory: logDir, every: logEvery) } catch { throw error.rephrased { "--log-dir: \($0)" } }
+            print("logging to \(log?.writer.path ?? logDir)")
+        }
         var firstEpoch = 0
         if let resume {
             let metadata = try trainer.loadCheckpoint(from: resume, expecting: ["model": model.rawValue], allowNonFinite: allowNonFinite)
@@ -161,7 +175,7 @@ struct TrainCommand: ParsableCommand {
             var bar = ProgressBar(label: "epoch \(epoch + 1)/\(epochCount)", total: stepsPerEpoch)
             var running = 0.0
             do {
-                try trainer.trainEpoch(loader, epoch: epoch) { done, value in
+                try trainer.trainEpoch(loader, epoch: epoch, log: log) { done, value in
                     running = done == 1 ? value : 0.98 * running + 0.02 * value
                     if firstStepDone == nil { firstStepDone = monotonicSeconds() }
                     if !tierReported, let switched = trainer.compiledStep?.tierSwitch {
@@ -179,6 +193,7 @@ struct TrainCommand: ParsableCommand {
             let result = try evaluator.evaluate(testLoader)
             print("epoch \(epoch + 1): test loss \(format(result.loss, 4)), test accuracy \(format(100 * (result.accuracy ?? 0), 2))%, " +
                   "elapsed \(clock(monotonicSeconds() - trainingStart))")
+            try log?.epochEnded(result, step: trainer.stepCount)
             if let checkpoint, parallel?.isRoot ?? true {
                 try trainer.saveCheckpoint(to: checkpoint, metadata: ["epoch": String(epoch + 1), "model": model.rawValue])
             }
