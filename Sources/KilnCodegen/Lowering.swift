@@ -8,7 +8,8 @@ public struct CodegenOptions: Hashable, Sendable {
     /// The most im2col elements one convolution product covers (at least one sample each): a
     /// convolution over a batch is one gemm per chunk of samples whose columns fit this bound.
     /// 1 keeps one product per sample, the interpreter's summation order for
-    /// `conv2d_filter_grad`; the default, 2^22 (16 MiB of f32), covers typical batches at once.
+    /// `conv2d_filter_grad`. The default, 2^18 (1 MiB of f32, the interpreter's im2col tile), keeps a
+    /// chunk's columns in the L2 cache while its gemm reads them.
     public var convolutionChunkElements: Int
     /// Threads the unit's parallel loops run on (1...`maxThreads`); nil: `defaultThreadCount()`
     /// (`KILN_NUM_THREADS`, else every core), read when the unit is generated.
@@ -36,7 +37,7 @@ public struct CodegenOptions: Hashable, Sendable {
     }
 
     /// The default `convolutionChunkElements`.
-    public static let defaultConvolutionChunkElements = 1 << 22
+    public static let defaultConvolutionChunkElements = 1 << 18
 }
 
 /// What code generation makes of one instruction.
