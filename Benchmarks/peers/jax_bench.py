@@ -4,7 +4,6 @@ import os
 os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=true intra_op_parallelism_threads=2")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
-import argparse  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -13,7 +12,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax import lax  # noqa: E402
 
-from workloads import LSTM, MLP_SIZES, WORKLOADS, batches, dataset, summary  # noqa: E402
+from workloads import LSTM, MLP_SIZES, WORKLOADS, arguments, batches, dataset, summary  # noqa: E402
 
 
 def dense(key, fan_in, fan_out):
@@ -123,11 +122,7 @@ def run(name, steps, warmup):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=10)
-    args = parser.parse_args()
+    args = arguments()
     for name in args.workloads:
         print(f"jax jit: {name}", file=sys.stderr)
         print(json.dumps(dict(workload=name, peer="jax.jit", **run(name, args.steps, args.warmup))), flush=True)

@@ -1,5 +1,4 @@
 """PyTorch (eager and torch.compile) on the `kiln bench` workloads: one JSON line per workload and mode."""
-import argparse
 import json
 import sys
 import time
@@ -8,7 +7,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from workloads import LSTM, MLP_SIZES, WORKLOADS, batches, dataset, summary
+from workloads import LSTM, MLP_SIZES, WORKLOADS, arguments, batches, dataset, summary
 
 torch.set_num_threads(2)
 torch.set_flush_denormal(True)
@@ -86,11 +85,7 @@ def run(name, mode, steps, warmup):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
-    parser.add_argument("--steps", type=int, default=50)
-    parser.add_argument("--warmup", type=int, default=10)
-    args = parser.parse_args()
+    args = arguments()
     for name in args.workloads:
         for mode in ["eager", "compile"]:
             print(f"torch {mode}: {name}", file=sys.stderr)

@@ -1,4 +1,6 @@
 """The `kiln bench` workloads (Benchmarks/KilnBench/Workloads.swift), shared by the peer scripts."""
+import argparse
+
 import numpy as np
 
 # name: batch, input row shape and dtype, label row shape and dtype, classes (0: float labels),
@@ -37,3 +39,12 @@ def batches(name, steps, seed=1):
 def summary(times_ms):
     t = sorted(times_ms)
     return dict(median_ms=float(np.median(t)), min_ms=float(t[0]), steps=len(t))
+
+
+def arguments():
+    """The peer scripts' command line: workloads to run, timed steps, warm-up steps."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("workloads", nargs="*", default=list(WORKLOADS))
+    parser.add_argument("--steps", type=int, default=50)
+    parser.add_argument("--warmup", type=int, default=10)
+    return parser.parse_args()

@@ -59,13 +59,19 @@ struct Window {
 
 /// Rules of the pooling ops (2-D).
 enum PoolingRules {
-    static let maxPool = OpRule(["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]) { n, b throws(KilnError) in
+    /// The pool's input (rank 4), its spatial shape and its window, which Kiln's pools need undilated.
+    private static func undilatedWindow(_ n: ONNXNode, _ b: GraphEmitter) throws(KilnError) -> (x: Operand, spatial: [Int], window: Window) {
         let x = try n.input(0)
         try n.requireRank(x, 4, b, "X")
         let spatial = Array(b.shape(of: x)[2...])
         let window = try Window(n, input: spatial, kernel: nil)
         guard window.dilations == [1, 1] else { throw n.unsupported("dilations", "\(window.dilations)", "Kiln's pools are not dilated") }
         try window.checkCeilMode(n, input: spatial)
+        return (x, spatial, window)
+    }
+
+    static let maxPool = OpRule(["auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"]) { n, b throws(KilnError) in
+        let (x, _, window) = try undilatedWindow(n, b)
         let (input, padding) = try window.symmetric(x, fill: -.infinity, b)
         return [try b.emit(.maxPool2d(PoolAttributes(window: window.kernel, stride: window.strides, padding: padding)), [input])]
     }
@@ -73,12 +79,7 @@ enum PoolingRules {
     /// `AveragePool`: Kiln divides by the whole window, which is `count_include_pad = 1`; with 0
     /// the result is divided by the pool of ones padded the same way (folded when imported).
     static let averagePool = OpRule(["auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"]) { n, b throws(KilnError) in
-        let x = try n.input(0)
-        try n.requireRank(x, 4, b, "X")
-        let spatial = Array(b.shape(of: x)[2...])
-        let window = try Window(n, input: spatial, kernel: nil)
-        guard window.dilations == [1, 1] else { throw n.unsupported("dilations", "\(window.dilations)", "Kiln's pools are not dilated") }
-        try window.checkCeilMode(n, input: spatial)
+        let (x, spatial, window) = try undilatedWindow(n, b)
         func pool(_ t: Operand) throws(KilnError) -> Operand {
             let (input, padding) = try window.symmetric(t, fill: 0, b)
             return try b.emit(.avgPool2d(PoolAttributes(window: window.kernel, stride: window.strides, padding: padding)), [input])
