@@ -6,13 +6,12 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import json  # noqa: E402
 import sys  # noqa: E402
-import time  # noqa: E402
 
 import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 from jax import lax  # noqa: E402
 
-from workloads import LSTM, MLP_SIZES, WORKLOADS, arguments, batches, dataset, summary  # noqa: E402
+from workloads import LSTM, MLP_SIZES, WORKLOADS, arguments, batches, dataset, timed  # noqa: E402
 
 
 def dense(key, fan_in, fan_out):
@@ -110,15 +109,12 @@ def run(name, steps, warmup):
         return params, state, value
 
     step = jax.jit(train_step, donate_argnums=(0, 1))
-    times = []
-    for s in range(steps + warmup):
-        idx = order[s]
-        t = time.perf_counter()
-        params, state, value = step(params, state, jnp.float32(s + 1), idx, x_all, y_all)
+    def run_step(s):
+        nonlocal params, state
+        params, state, value = step(params, state, jnp.float32(s + 1), order[s], x_all, y_all)
         value.block_until_ready()
-        if s >= warmup:
-            times.append((time.perf_counter() - t) * 1e3)
-    return summary(times)
+
+    return timed(run_step, steps, warmup)
 
 
 def main():

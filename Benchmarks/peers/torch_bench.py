@@ -1,13 +1,12 @@
 """PyTorch (eager and torch.compile) on the `kiln bench` workloads: one JSON line per workload and mode."""
 import json
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from workloads import LSTM, MLP_SIZES, WORKLOADS, arguments, batches, dataset, summary
+from workloads import LSTM, MLP_SIZES, WORKLOADS, arguments, batches, dataset, timed
 
 torch.set_num_threads(2)
 torch.set_flush_denormal(True)
@@ -75,13 +74,7 @@ def run(name, mode, steps, warmup):
         update()
         return value
 
-    times = []
-    for s in range(steps + warmup):
-        t = time.perf_counter()
-        step(order[s])
-        if s >= warmup:
-            times.append((time.perf_counter() - t) * 1e3)
-    return summary(times)
+    return timed(lambda s: step(order[s]), steps, warmup)
 
 
 def main():

@@ -1,5 +1,6 @@
 """The `kiln bench` workloads (Benchmarks/KilnBench/Workloads.swift), shared by the peer scripts."""
 import argparse
+import time
 
 import numpy as np
 
@@ -34,6 +35,18 @@ def batches(name, steps, seed=1):
     """The row indices of `steps` batches: a random permutation of `steps * batch` rows."""
     b = WORKLOADS[name]["batch"]
     return np.random.default_rng(seed).permutation(steps * b).reshape(steps, b)
+
+
+def timed(run_step, steps, warmup):
+    """Median and fastest of `steps` calls `run_step(s)` (each returning once its step is done)
+    after `warmup` untimed ones."""
+    times = []
+    for s in range(steps + warmup):
+        t = time.perf_counter()
+        run_step(s)
+        if s >= warmup:
+            times.append((time.perf_counter() - t) * 1e3)
+    return summary(times)
 
 
 def summary(times_ms):

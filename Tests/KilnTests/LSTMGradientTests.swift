@@ -51,14 +51,7 @@ import KilnRuntime
         let compiled = try Trainer(model: a, loss: loss, optimizer: SGD(lr: 0.1), inputType: x.type, labelType: y.type)
         let interpreted = try Trainer(model: b, loss: loss, optimizer: SGD(lr: 0.1), inputType: x.type, labelType: y.type,
                                       mode: .interpreted)
-        var worst = 0.0
-        for _ in 0..<4 {
-            let l1 = try compiled.step(x, y), l2 = try interpreted.step(x, y)
-            worst = max(worst, Swift.abs(l1 - l2) / (1 + Swift.abs(l2)))
-        }
-        for (p, q) in zip(a.parameters, b.parameters) {
-            for (u, v) in zip(p.value.doubles, q.value.doubles) { worst = max(worst, Swift.abs(u - v) / (1 + Swift.abs(v))) }
-        }
+        let worst = try worstTrainingDifference(compiled, a, interpreted, b, x, y)
         #expect(worst <= 1e-5, "\(worst)")
     }
 }

@@ -111,14 +111,7 @@ import KilnRuntime
         let loss: LossFunction = { try crossEntropy(logits: $0, labels: $1) }
         let compiled = try Trainer(model: a, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type)
         let interpreted = try Trainer(model: b, loss: loss, optimizer: optimizer(), inputType: x.type, labelType: y.type, mode: .interpreted)
-        var worst = 0.0
-        for _ in 0..<4 {
-            let l1 = try compiled.step(x, y), l2 = try interpreted.step(x, y)
-            worst = max(worst, Swift.abs(l1 - l2) / (1 + Swift.abs(l2)))
-        }
-        for (p, q) in zip(a.parameters, b.parameters) {
-            for (u, v) in zip(p.value.doubles, q.value.doubles) { worst = max(worst, Swift.abs(u - v) / (1 + Swift.abs(v))) }
-        }
+        let worst = try worstTrainingDifference(compiled, a, interpreted, b, x, y)
         // Compiled code reassociates reductions (4 accumulators) and the passes rewrite exactly: 1e-5.
         #expect(worst <= Self.tolerance, "\(name): \(worst)")
     }
