@@ -21,7 +21,7 @@ public struct NativeToolchain: Sendable, Hashable {
     /// `sqrt` and `floor` become single, exactly rounded instructions. `-fno-tree-loop-if-convert`
     /// avoids wrong code from gcc 12's if-converted `select` loops (masked loads under AVX2).
     public static let flags: [String] = [
-        "-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fwrapv", "-fno-strict-aliasing",
+        "-O3", "-march=native", "-ffp-contract=off", "-fno-math-errno", "-fwrapv", "-fno-strict-aliasing", "--param=vect-max-version-for-alias-checks=64",
         "-fno-tree-loop-if-convert", "-fno-semantic-interposition", "-shared", "-fPIC", "-w",
     ] + ["exp", "log", "tanh", "sin", "cos", "pow"].flatMap { ["-fno-builtin-\($0)", "-fno-builtin-\($0)f"] }
 
