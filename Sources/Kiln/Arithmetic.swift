@@ -21,17 +21,31 @@ extension Tensor {
     public static prefix func - (x: Tensor) throws(KilnError) -> Tensor { try apply(.unary(.neg), [x]) }
 
     /// `self ** exponent`, elementwise.
-    public func pow(_ exponent: Tensor) throws(KilnError) -> Tensor { try broadcasting(.binary(.pow), self, exponent) }
-    public func pow(_ exponent: Double) throws(KilnError) -> Tensor { try pow(scalar(exponent)) }
+    public func pow(_ exponent: Tensor, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        try broadcasting(.binary(.pow), self, exponent, at: callSite(file, line, column))
+    }
+    public func pow(_ exponent: Double, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        try pow(scalar(exponent), file: file, line: line, column: column)
+    }
 
     /// Elementwise maximum and minimum (NaN propagates).
-    public func maximum(_ other: Tensor) throws(KilnError) -> Tensor { try broadcasting(.binary(.max), self, other) }
-    public func minimum(_ other: Tensor) throws(KilnError) -> Tensor { try broadcasting(.binary(.min), self, other) }
-    public func maximum(_ other: Double) throws(KilnError) -> Tensor { try maximum(scalar(other)) }
-    public func minimum(_ other: Double) throws(KilnError) -> Tensor { try minimum(scalar(other)) }
+    public func maximum(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        try broadcasting(.binary(.max), self, other, at: callSite(file, line, column))
+    }
+    public func minimum(_ other: Tensor, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        try broadcasting(.binary(.min), self, other, at: callSite(file, line, column))
+    }
+    public func maximum(_ other: Double, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        try maximum(scalar(other), file: file, line: line, column: column)
+    }
+    public func minimum(_ other: Double, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        try minimum(scalar(other), file: file, line: line, column: column)
+    }
 
     /// `min(max(self, low), high)`.
-    public func clamped(_ low: Double, _ high: Double) throws(KilnError) -> Tensor { try maximum(low).minimum(high) }
+    public func clamped(_ low: Double, _ high: Double, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        try maximum(low, file: file, line: line, column: column).minimum(high, file: file, line: line, column: column)
+    }
 
     // Comparisons give bool tensors.
     public static func .< (a: Tensor, b: Tensor) throws(KilnError) -> Tensor { try broadcasting(.compare(.lt), a, b) }
@@ -44,18 +58,19 @@ extension Tensor {
     public static func .> (a: Tensor, b: Double) throws(KilnError) -> Tensor { try a .> a.scalar(b) }
 
     /// `condition ? a : b` elementwise (`self` is the bool condition), with broadcasting.
-    public func select(_ a: Tensor, _ b: Tensor) throws(KilnError) -> Tensor {
+    public func select(_ a: Tensor, _ b: Tensor, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        let site = callSite(file, line, column)
         guard let shape = broadcastShape(shape, a.shape).flatMap({ broadcastShape($0, b.shape) }) else {
-            throw KilnError("'select' cannot broadcast \(type), \(a.type) and \(b.type) together")
+            throw KilnError("'select' cannot broadcast \(type), \(a.type) and \(b.type) together", at: site)
         }
         var operands: [Tensor] = []
-        for t in try lifted([self, a, b]) { operands.append(try t.broadcast(to: shape, at: nil)) }
-        return try apply(.select, operands)
+        for t in try lifted([self, a, b]) { operands.append(try t.broadcast(to: shape, at: site)) }
+        return try apply(.select, operands, at: site)
     }
 
     /// The same values in `dtype`.
-    public func converted(to dtype: DType) throws(KilnError) -> Tensor {
-        dtype == self.dtype ? self : try apply(.convert(dtype), [self])
+    public func converted(to dtype: DType, file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
+        dtype == self.dtype ? self : try apply(.convert(dtype), [self], at: callSite(file, line, column))
     }
 }
 
@@ -66,7 +81,9 @@ infix operator .>= : ComparisonPrecedence
 infix operator .== : ComparisonPrecedence
 infix operator .!= : ComparisonPrecedence
 
-/// Elementwise functions, as free functions that read like the math.
+/// Elementwise functions, as free functions that read like the math. They take no call-site
+/// arguments so that they stay `(Tensor) -> Tensor` values (`Activation(relu)`); like the
+/// operators, they name the current call site (the user's call of the module running them).
 public func exp(_ x: Tensor) throws(KilnError) -> Tensor { try apply(.unary(.exp), [x]) }
 public func log(_ x: Tensor) throws(KilnError) -> Tensor { try apply(.unary(.log), [x]) }
 public func sqrt(_ x: Tensor) throws(KilnError) -> Tensor { try apply(.unary(.sqrt), [x]) }
@@ -87,6 +104,7 @@ public func gelu(_ x: Tensor) throws(KilnError) -> Tensor {
 }
 
 /// `x` where `x > 0`, `slope * x` elsewhere.
-public func leakyRelu(_ x: Tensor, slope: Double = 0.01) throws(KilnError) -> Tensor {
-    try (x .> 0).select(x, x * slope)
+public func leakyRelu(_ x: Tensor, slope: Double = 0.01, file: StaticString = #fileID, line: UInt = #line,
+                      column: UInt = #column) throws(KilnError) -> Tensor {
+    try atCallSite(file, line, column) { () throws(KilnError) -> Tensor in try (x .> 0).select(x, x * slope) }
 }

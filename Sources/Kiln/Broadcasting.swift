@@ -20,6 +20,7 @@ extension Tensor {
         try broadcast(to: shape, at: callSite(file, line, column))
     }
 
+    /// `broadcast(to:)` naming `location` (a resolved call site).
     func broadcast(to target: [Int], at location: SourceLocation?) throws(KilnError) -> Tensor {
         guard shape != target else { return self }
         guard target.count >= rank, broadcastShape(shape, target) == target else {

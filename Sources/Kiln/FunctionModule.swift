@@ -21,7 +21,7 @@ public final class FunctionModule: Module {
     public let weights: [Parameter]
     /// The parameter names of `weights`, as `function` names them.
     public let weightNames: [String]
-    /// The result returned by `callAsFunction`.
+    /// The result returned by `forward`.
     public let output: Int
 
     /// A module running `function` with `weights` (values by parameter name, for every parameter
@@ -52,7 +52,7 @@ public final class FunctionModule: Module {
         (self.function, self.weights, self.weightNames, self.output) = (function, weights, names, output)
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         let inputType = function.type(of: function.params[0])
         guard x.type == inputType else {
             throw KilnError("@\(function.name) takes \(inputType) as %\(function.name(of: function.params[0])), got \(x.type)")

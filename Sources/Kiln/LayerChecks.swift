@@ -2,7 +2,7 @@ import KilnIR
 
 // Layers check their arguments when built and their input when called, so that an error names the
 // layer (`Linear(10 -> 16) got input f32[4,12]: ...`) instead of an op inside Kiln; `Sequential`
-// adds the layer's path (`layers.0: ...`).
+// adds the layer's path (`layers.0: ...`) and `Module.callAsFunction` the user's call site.
 
 /// Throws "`layer`: `name` must be positive, got v" for the first of `sizes` that is not (or
 /// "... must be 0 or more" for the first of `nonNegative`).
@@ -26,11 +26,9 @@ func requireInput(_ x: Tensor, of signature: @autoclosure () -> String, dtype: D
     guard fits else { throw KilnError("\(signature()) got input \(x.type): \(problem())") }
 }
 
-/// `error` with `path` (a layer's path in its model, e.g. `layers.0`) before its message, and
-/// without a place inside Kiln's own files.
+/// `error` with `path` (a layer's path in its model, e.g. `layers.0`) before its message.
 func prefixed(_ error: any Error, path: String) -> any Error {
     guard let e = error as? KilnError else { return error }
     let nested = e.message.hasPrefix("layers.")  // from a nested Sequential: join the paths
-    let inKiln = e.location?.file.hasPrefix("Kiln/") == true
-    return KilnError(path + (nested ? "." : ": ") + e.message, at: inKiln ? nil : e.location, kind: e.kind)
+    return e.rephrased { path + (nested ? "." : ": ") + $0 }
 }

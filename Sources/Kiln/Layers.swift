@@ -15,7 +15,7 @@ public final class Linear: Module {
     }
 
     /// Applies to the last axis of `x` (any rank >= 1).
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         let (inputSize, outputSize) = (weight.type.shape[0], weight.type.shape[1])
         try requireInput(x, of: "Linear(\(inputSize) -> \(outputSize))", dtype: weight.type.dtype, x.shape.last == inputSize,
                          "its last axis must be \(inputSize)")
@@ -45,7 +45,7 @@ public final class Conv2D: Module {
         attributes = ConvAttributes(stride: [stride, stride], padding: [padding, padding], dilation: [dilation, dilation])
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         let s = filter.type.shape
         try requireInput(x, of: "Conv2D(\(s[1]) -> \(s[0]), kernel \(s[2]))", dtype: filter.type.dtype, x.rank == 4 && x.shape[1] == s[1],
                          "it needs [batch, \(s[1]) channels, height, width]")
@@ -77,7 +77,7 @@ public final class ConvTranspose2D: Module {
         self.outputPadding = outputPadding
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         let s = filter.type.shape
         try requireInput(x, of: "ConvTranspose2D(\(s[0]) -> \(s[1]), kernel \(s[2]))", dtype: filter.type.dtype,
                          x.rank == 4 && x.shape[1] == s[0], "it needs [batch, \(s[0]) channels, height, width]")
@@ -94,7 +94,7 @@ public final class MaxPool2D: Module {
         try requirePositive("MaxPool2D", ["window": window, "stride": stride ?? window], nonNegative: ["padding": padding])
         attributes = PoolAttributes(window: [window, window], stride: [stride ?? window, stride ?? window], padding: [padding, padding])
     }
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try apply(.maxPool2d(attributes), [x]) }
+    public func forward(_ x: Tensor) throws -> Tensor { try apply(.maxPool2d(attributes), [x]) }
 }
 
 /// Average pooling over `window x window` (stride defaults to the window).
@@ -104,7 +104,7 @@ public final class AvgPool2D: Module {
         try requirePositive("AvgPool2D", ["window": window, "stride": stride ?? window], nonNegative: ["padding": padding])
         attributes = PoolAttributes(window: [window, window], stride: [stride ?? window, stride ?? window], padding: [padding, padding])
     }
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try apply(.avgPool2d(attributes), [x]) }
+    public func forward(_ x: Tensor) throws -> Tensor { try apply(.avgPool2d(attributes), [x]) }
 }
 
 /// A lookup table: integer ids `[...]` to vectors `[..., dim]`.
@@ -117,7 +117,7 @@ public final class Embedding: Module {
                                                          fanOut: dimension, seed: layerSeed(seed)), name: "table")
     }
 
-    public func callAsFunction(_ ids: Tensor) throws -> Tensor {
+    public func forward(_ ids: Tensor) throws -> Tensor {
         guard ids.dtype.isInteger else {
             throw KilnError("Embedding(\(table.type.shape[0]), \(table.type.shape[1])) got input \(ids.type): it looks up integer ids; convert them with .converted(to: .i32)")
         }
@@ -138,7 +138,7 @@ public final class LayerNorm: Module {
         self.epsilon = epsilon
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         let size = scale.type.shape[0]
         try requireInput(x, of: "LayerNorm(\(size))", dtype: scale.type.dtype, x.shape.last == size, "its last axis must be \(size)")
         let mean = try x.mean(axes: [-1], keepingDims: true)

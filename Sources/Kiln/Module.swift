@@ -3,13 +3,23 @@ import KilnRuntime
 
 /// A layer or model: a function of one tensor with trainable parameters.
 ///
-/// Parameters are discovered by reflection over stored properties: `Parameter`s, nested modules,
-/// and arrays of either. No hand-written parameter lists.
+/// A module implements `forward(_:)` and is called as `model(x)`. Parameters are discovered by
+/// reflection over stored properties: `Parameter`s, nested modules, and arrays of either. No
+/// hand-written parameter lists.
 public protocol Module: AnyObject {
-    func callAsFunction(_ x: Tensor) throws -> Tensor
+    /// The module's computation; call the module (`model(x)`) rather than this, so that errors
+    /// and traced instructions name the caller's line.
+    func forward(_ x: Tensor) throws -> Tensor
 }
 
 extension Module {
+    /// Runs `forward(x)`. An error from inside names the line of user code that made the call:
+    /// this one, or a line in a user module's `forward` nearer the failing op.
+    public func callAsFunction(_ x: Tensor, file: StaticString = #fileID, line: UInt = #line,
+                               column: UInt = #column) throws -> Tensor {
+        try atCallSite(file, line, column) { try forward(x) }
+    }
+
     /// Every parameter with its path, e.g. `layers.0.weight`, in declaration order.
     public var namedParameters: [(String, Parameter)] {
         var out: [(String, Parameter)] = []
@@ -29,7 +39,8 @@ extension Module {
     /// Clears the gradients eager `backward()` accumulated.
     public func zeroGrad() { for p in parameters { p.grad = nil } }
 
-    /// The total number of trainable scalars.
+    /// The number of scalars of all parameters, buffers included, each shared one once
+    /// (`ModelSummary.totalParameters`; `summary(input:)` also counts the trainable ones).
     public var parameterCount: Int { parameters.map(\.type.count).reduce(0, +) }
 }
 
@@ -76,7 +87,7 @@ public final class Sequential: Module {
     public init(_ layers: [any Module]) { self.layers = layers }
     public convenience init(_ layers: any Module...) { self.init(layers) }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         var h = x
         for (i, layer) in layers.enumerated() {
             do { h = try layer(h) } catch { throw prefixed(error, path: "layers.\(i)") }
@@ -89,13 +100,13 @@ public final class Sequential: Module {
 public final class Activation: Module {
     let body: (Tensor) throws -> Tensor
     public init(_ body: @escaping (Tensor) throws -> Tensor) { self.body = body }
-    public func callAsFunction(_ x: Tensor) throws -> Tensor { try body(x) }
+    public func forward(_ x: Tensor) throws -> Tensor { try body(x) }
 }
 
 /// Flattens every axis after the first (the batch).
 public final class Flatten: Module {
     public init() {}
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         try x.reshaped([x.shape.first ?? 1, -1])
     }
 }

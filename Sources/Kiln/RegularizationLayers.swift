@@ -17,7 +17,7 @@ public final class Dropout: Module, TrainingModeSwitchable {
         self.seed = layerSeed(seed)
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         guard training, rate > 0 else { return x }
         let u = try randomUniform(x.shape, like: x, seed: seed)
         return try (u .< x.scalar(1 - rate)).select(x / (1 - rate), x.scalar(0))
@@ -52,7 +52,7 @@ public final class BatchNorm: Module, TrainingModeSwitchable {
         self.epsilon = epsilon
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         let channels = scale.type.shape[0]
         try requireInput(x, of: "BatchNorm(\(channels))", dtype: scale.type.dtype, x.rank >= 2 && x.shape[1] == channels,
                          "it needs [batch, \(channels) channels, ...]")

@@ -28,7 +28,7 @@ public final class LSTM: Module {
         self.hiddenSize = hiddenSize
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         let inputSize = inputWeight.type.shape[0]
         try requireInput(x, of: "LSTM(\(inputSize) -> \(hiddenSize))", dtype: inputWeight.type.dtype,
                          x.rank == 3 && x.shape[2] == inputSize, "it needs [batch, time, \(inputSize)]")
@@ -70,7 +70,7 @@ public final class MultiHeadAttention: Module {
         self.heads = heads
     }
 
-    public func callAsFunction(_ x: Tensor) throws -> Tensor {
+    public func forward(_ x: Tensor) throws -> Tensor {
         guard x.rank == 3 else { throw KilnError("MultiHeadAttention needs input [batch, time, dim], got \(x.type)") }
         let (b, t, d) = (x.shape[0], x.shape[1], x.shape[2])
         let hd = d / heads

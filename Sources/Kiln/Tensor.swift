@@ -82,10 +82,10 @@ public struct Tensor: CustomStringConvertible, @unchecked Sendable {
     /// The same values, cut off from gradients: eagerly a tensor off the tape, traced a
     /// `stop_gradient`, so nothing flows back through it (a frozen teacher's outputs in a
     /// distillation loss, a GAN's fake batch in the discriminator's loss).
-    public func detached() throws(KilnError) -> Tensor {
+    public func detached(file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws(KilnError) -> Tensor {
         switch storage {
         case .eager(let h, _): return Tensor(eager: h)
-        case .traced: return try apply(.unary(.stopGradient), [self])
+        case .traced: return try apply(.unary(.stopGradient), [self], at: callSite(file, line, column))
         }
     }
 

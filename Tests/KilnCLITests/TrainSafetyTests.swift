@@ -31,7 +31,7 @@ struct TrainSafetyTests {
             #expect(diverged.stderr.hasPrefix("error: the loss became nan at step "), "\(diverged.stderr)")
             #expect(diverged.stderr.contains("\ncheck numerics: instruction ") == numerics, "\(diverged.stderr)")
             if numerics {
-                #expect(diverged.stderr.contains("\n  traced at Kiln/Layers.swift:"), "\(diverged.stderr)")
+                #expect(!diverged.stderr.contains("Kiln/"), "the built-in models have no user line to name: \(diverged.stderr)")
                 #expect(diverged.stderr.contains("\n  nearest parameters: layers."), "\(diverged.stderr)")
             }
             // Epochs that ended with a finite loss were saved; the checkpoint is the last of them.

@@ -67,7 +67,7 @@ import KilnRuntime
         final class Pair: Kiln.Module {
             let student: Linear, teacher: Linear
             init() throws { (student, teacher) = (try Linear(4, 3, seed: 1), try Linear(4, 3, seed: 2)) }
-            func callAsFunction(_ x: Tensor) throws -> Tensor { try student(x) - teacher(x).detached() }
+            func forward(_ x: Tensor) throws -> Tensor { try student(x) - teacher(x).detached() }
         }
         let pair = try Pair()
         let before = pair.teacher.parameters.map { $0.value.doubles }

@@ -23,7 +23,7 @@ import KilnSupport
             inner = try Linear(width, width, seed: 1)
             outer = try Linear(width, width, seed: 2)
         }
-        func callAsFunction(_ x: Tensor) throws -> Tensor {
+        func forward(_ x: Tensor) throws -> Tensor {
             try x + outer(relu(inner(x)))
         }
     }
@@ -68,7 +68,7 @@ import KilnSupport
     final class Sampler: Kiln.Module {
         let mean: Linear, logVariance: Linear
         init() throws { (mean, logVariance) = (try Linear(4, 2, seed: 1), try Linear(4, 2, seed: 2)) }
-        func callAsFunction(_ x: Tensor) throws -> Tensor {
+        func forward(_ x: Tensor) throws -> Tensor {
             let mu = try mean(x), logVar = try logVariance(x)
             return try mu + exp(logVar * 0.5) * randomNormal(mu.shape, like: mu, seed: 7)
         }
@@ -89,7 +89,7 @@ import KilnSupport
     final class Distilled: Kiln.Module {
         let student: Linear, teacher: Linear
         init() throws { (student, teacher) = (try Linear(4, 3, seed: 1), try Linear(4, 3, seed: 2)) }
-        func callAsFunction(_ x: Tensor) throws -> Tensor {
+        func forward(_ x: Tensor) throws -> Tensor {
             try distillationLoss(studentLogits: student(x), teacherLogits: teacher(x), temperature: 2).reshaped([1])
         }
     }

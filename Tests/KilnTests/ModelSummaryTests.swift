@@ -10,7 +10,7 @@ private final class Residual: Kiln.Module {
     let body: Sequential
     let norm: BatchNorm
     init(_ body: Sequential, _ norm: BatchNorm) { (self.body, self.norm) = (body, norm) }
-    func callAsFunction(_ x: Tensor) throws -> Tensor { try norm(x + body(x)) }
+    func forward(_ x: Tensor) throws -> Tensor { try norm(x + body(x)) }
 }
 
 @Suite("model summary")

@@ -71,7 +71,7 @@ import KilnRuntime
         final class Noisy: Kiln.Module {
             let linear: Linear
             init() throws { linear = try Linear(5, 2, seed: 4) }
-            func callAsFunction(_ x: Tensor) throws -> Tensor {
+            func forward(_ x: Tensor) throws -> Tensor {
                 try linear(x + randomNormal(x.shape, like: x, standardDeviation: 0.5, seed: 1))
             }
         }

@@ -74,14 +74,14 @@ import KilnRuntime
     @Test func shapeErrorsNameTheLayerPathAndSignature() throws {
         let model = Sequential(try Linear(10, 16, seed: 1), Activation(relu), try Linear(16, 2, seed: 2))
         let m = message { _ = try model(Tensor(try floats([4, 12]))) }
-        #expect(m.hasPrefix("error: layers.0: Linear(10 -> 16) got input f32[4,12]: its last axis must be 10"), "\(m)")
+        #expect(m.contains("error: layers.0: Linear(10 -> 16) got input f32[4,12]: its last axis must be 10"), "\(m)")
         #expect(!m.contains("Kiln/"), "no place inside Kiln: \(m)")
         let nested = Sequential(try Linear(3, 10, seed: 1), model)
         let n = message { _ = try nested(Tensor(try floats([2, 3]))) }
         #expect(n == "no error")
         let inner = Sequential(try Linear(3, 12, seed: 1), model)
         let i = message { _ = try inner(Tensor(try floats([2, 3]))) }
-        #expect(i.hasPrefix("error: layers.1.layers.0: Linear(10 -> 16) got input f32[2,12]"), "\(i)")
+        #expect(i.contains("error: layers.1.layers.0: Linear(10 -> 16) got input f32[2,12]"), "\(i)")
         let traced = message {
             _ = try trace(name: "f", inputs: [("x", TensorType(.f32, [4, 12]))]) { [try model($0[0])] }
         }
