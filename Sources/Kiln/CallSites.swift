@@ -30,7 +30,8 @@ func callSite(_ file: StaticString, _ line: UInt, _ column: UInt) -> SourceLocat
 /// code, and gives any `KilnError` from it that names no place that place.
 func atCallSite<T, E: Error>(_ file: StaticString, _ line: UInt, _ column: UInt,
                              _ body: () throws(E) -> T) throws(E) -> T {
-    guard !isKilnFile(file), let site = callSite(file, line, column) else { return try body() }
+    guard !isKilnFile(file) else { return try body() }
+    let site = SourceLocation(file: "\(file)", line: Int(line), column: Int(column))
     let result = CallSites.$current.withValue(site) { Result { () throws(E) -> T in try body() } }
     do {
         return try result.get()
