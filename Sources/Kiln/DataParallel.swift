@@ -1,13 +1,75 @@
 import KilnIR
 import KilnRuntime
 
-/// How the gradients of a data-parallel step are all-reduced.
-public enum GradientFusion: String, Sendable, CaseIterable {
+/// How the gradients of a data-parallel step are all-reduced: in buckets, each flattened,
+/// concatenated, reduced by one `all_reduce` and sliced back. Buckets fill with the gradients in
+/// reverse order (the last layers', which the backward pass completes first, go first); compiled
+/// code starts each bucket's reduction as soon as its gradients are computed and waits on it just
+/// before the update reads it (docs/distributed.md).
+public enum GradientFusion: Hashable, Sendable, CustomStringConvertible {
     /// One `all_reduce` per gradient tensor.
-    case perTensor = "per-tensor"
-    /// The gradients flattened and concatenated into one buffer, one `all_reduce` over it, and
-    /// sliced back (one collective per step: latency paid once).
+    case perTensor
+    /// Every gradient in one buffer, one `all_reduce` after the backward pass (latency paid once).
     case flat
+    /// Buckets closed once they hold `bytes` bytes or more (a larger gradient is a bucket alone).
+    case buckets(bytes: Int)
+
+    /// The bucket size of `buckets` by default: 1 MiB.
+    public static let defaultBucketBytes = 1 << 20
+
+    /// `flat`, `per-tensor`, `buckets` (1 MiB) or `buckets:BYTES` (at least 1).
+    public init(parsing text: String) throws(KilnError) {
+        let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        switch (parts[0], parts.count > 1 ? parts[1] : nil) {
+        case ("flat", nil): self = .flat
+        case ("per-tensor", nil): self = .perTensor
+        case ("buckets", nil): self = .buckets(bytes: Self.defaultBucketBytes)
+        case ("buckets", let bytes?):
+            guard let n = Int(bytes), n >= 1 else {
+                throw KilnError("gradient fusion '\(text)': the bucket size must be a whole number of bytes, at least 1 (e.g. buckets:1048576)")
+            }
+            self = .buckets(bytes: n)
+        default:
+            throw KilnError("unknown gradient fusion '\(text)'; use flat, per-tensor, buckets or buckets:BYTES")
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .perTensor: return "per-tensor"
+        case .flat: return "flat"
+        case .buckets(let bytes): return "buckets:\(bytes)"
+        }
+    }
+
+    /// The bytes at which a bucket is closed.
+    var bucketBytes: Int {
+        switch self {
+        case .perTensor: return 0
+        case .flat: return Int.max
+        case .buckets(let bytes): return bytes
+        }
+    }
+
+    /// The indices of gradients of `types` in buckets, in the order their reductions start: from
+    /// the last gradient back, a bucket closing once it holds `bucketBytes` or at a change of dtype.
+    public func bucketing(_ types: [TensorType]) -> [[Int]] {
+        var buckets: [[Int]] = [], current: [Int] = [], bytes = 0
+        for k in types.indices.reversed() {
+            if let last = current.last, types[last].dtype != types[k].dtype {
+                buckets.append(current)
+                (current, bytes) = ([], 0)
+            }
+            current.append(k)
+            bytes += types[k].byteCount
+            if bytes >= bucketBytes {
+                buckets.append(current)
+                (current, bytes) = ([], 0)
+            }
+        }
+        if !current.isEmpty { buckets.append(current) }
+        return buckets
+    }
 }
 
 /// Data-parallel training over a `Communicator`: every process (rank) holds the whole model,
@@ -56,26 +118,32 @@ public struct DataParallel {
         let b = trace.builder
         var values: [Value] = []
         for g in grads { values.append(try trace.value(of: g)) }
-        switch gradientFusion {
-        case .perTensor:
-            return try values.map { Tensor(traced: try b.emit(.allReduce(.mean), [$0], name: "grad_mean"), in: trace) }
-        case .flat:
-            guard let dtype = values.first.map({ b.type(of: $0).dtype }), values.allSatisfy({ b.type(of: $0).dtype == dtype }) else {
-                return try values.map { Tensor(traced: try b.emit(.allReduce(.mean), [$0]), in: trace) }
-            }
-            let counts = values.map { b.type(of: $0).count }
-            var flat: [Value] = []
-            for (v, n) in zip(values, counts) { flat.append(try b.emit(.reshape(shape: [n]), [v])) }
-            let joined = flat.count == 1 ? flat[0] : try b.emit(.concatenate(axis: 0), flat)
-            let mean = try b.emit(.allReduce(.mean), [joined], name: "grad_mean")
-            var out: [Tensor] = [], offset = 0
-            for (v, n) in zip(values, counts) {
-                let piece = try b.emit(.slice(start: [offset], limit: [offset + n], stride: [1]), [mean])
-                out.append(Tensor(traced: try b.emit(.reshape(shape: b.type(of: v).shape), [piece]), in: trace))
-                offset += n
-            }
-            return out
+        var means: [Value?] = Array(repeating: nil, count: values.count)
+        for bucket in gradientFusion.bucketing(values.map { b.type(of: $0) }) {
+            let members = bucket.map { values[$0] }
+            for (k, mean) in zip(bucket, try meanOfBucket(members, b)) { means[k] = mean }
         }
+        return try means.map { mean in
+            guard let mean else { throw KilnError.internal("a gradient in no all-reduce bucket") }
+            return Tensor(traced: mean, in: trace)
+        }
+    }
+
+    /// The mean over the ranks of `values` (one dtype): one `all_reduce` of them flattened and
+    /// concatenated, sliced back into their shapes.
+    private func meanOfBucket(_ values: [Value], _ b: FunctionBuilder) throws -> [Value] {
+        if values.count == 1 { return [try b.emit(.allReduce(.mean), values, name: "grad_mean")] }
+        let counts = values.map { b.type(of: $0).count }
+        var flat: [Value] = []
+        for (v, n) in zip(values, counts) { flat.append(try b.emit(.reshape(shape: [n]), [v])) }
+        let mean = try b.emit(.allReduce(.mean), [try b.emit(.concatenate(axis: 0), flat)], name: "grad_mean")
+        var out: [Value] = [], offset = 0
+        for (v, n) in zip(values, counts) {
+            let piece = try b.emit(.slice(start: [offset], limit: [offset + n], stride: [1]), [mean])
+            out.append(try b.emit(.reshape(shape: b.type(of: v).shape), [piece]))
+            offset += n
+        }
+        return out
     }
 
     /// `key` plus `rank · 2^40`, so each rank draws other random numbers for the same step.

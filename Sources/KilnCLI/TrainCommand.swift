@@ -74,6 +74,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Train data-parallel over MPI (implied when mpirun starts several ranks; --batch-size is per rank; see docs/distributed.md).")
     var distributed = false
 
+    @Option(help: ArgumentHelp("With MPI: how gradients are all-reduced: flat, per-tensor, buckets (1 MiB) or buckets:BYTES (docs/distributed.md).",
+                               valueName: "mode"))
+    var gradientFusion: String?
+
     @Option(help: ArgumentHelp("Write TensorBoard logs here (e.g. runs/NAME; see them with tensorboard --logdir runs).", valueName: "dir"))
     var logDir: String?
 
@@ -98,6 +102,9 @@ struct TrainCommand: ParsableCommand {
         if let patience, patience < 1 { throw ValidationError("--patience must be at least 1, got \(patience)") }
         if let limit, limit < batchSize { throw ValidationError("--limit must be at least --batch-size (\(batchSize)), got \(limit)") }
         if logEvery < 1 { throw ValidationError("--log-every must be at least 1, got \(logEvery)") }
+        if let gradientFusion {
+            do { _ = try GradientFusion(parsing: gradientFusion) } catch { throw ValidationError("--gradient-fusion: \(error.message)") }
+        }
     }
 
     func run() throws {
@@ -105,7 +112,7 @@ struct TrainCommand: ParsableCommand {
             do { try checkCheckpointPath(checkpoint) } catch { throw error.rephrased { "--checkpoint: \($0)" } }
         }
         manualSeed(seed)
-        let parallel = try distributedTraining(requested: distributed)
+        let parallel = try distributedTraining(requested: distributed, fusion: gradientFusion)
         let layout: FashionMNIST.Layout = model == .cnn ? .channels : .flat
         let fashion: FashionMNIST
         do { fashion = try FashionMNIST.load(directory: data, layout: layout) } catch {

@@ -21,18 +21,27 @@ public struct CProgram: Hashable, Sendable {
 
 /// Lowers `f` to C: verifies it, lowers every instruction to a `static` kernel named after the
 /// value it computes (preceded by the instruction's IR in a comment), plans the arena, and writes
-/// the entry point that calls the kernels in order.
+/// the entry point that calls the kernels in order. Each `all_reduce` is moved as early as its
+/// operand allows (`startingReductionsEarly`) and started there without blocking; the entry
+/// point lets the oldest reduction in flight progress after every kernel and waits on each
+/// just before its first reader.
 public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) throws(KilnError) -> CProgram {
     try verify(f)
     let options = try options.resolvingThreads()
-    let (f, lowered) = try lowerAll(f, options: options)
-    let plan = planMemory(f, scratchBytes: lowered.map { item in
-        if case .kernel(_, let k) = item { return k.scratchBytes }
-        return 0
-    })
+    let (f, lowered) = try lowerAll(startingReductionsEarly(f), options: options)
+    let plan = planMemory(f, scratchBytes: lowered.map { $0.kernel?.builder.scratchBytes ?? 0 })
     var needs: Set<PreludeItem> = plan.finalCopies.isEmpty ? [] : [.memcpy]
     var definitions: [String] = []
     var calls: [String] = []
+    // Reductions started and not yet waited on, oldest first, with their request variables.
+    var inFlight: [(value: Value, request: String)] = []
+    func waitForReductions(before index: Int) {
+        for (v, request) in inFlight where plan.reductionWaits[v] == index {
+            needs.insert(.allReduce(.wait))
+            calls.append("  kiln_all_reduce_wait(\(request));")
+        }
+        inFlight.removeAll { plan.reductionWaits[$0.value] == index }
+    }
 
     for (index, (inst, item)) in zip(f.body, lowered).enumerated() {
         guard let v = inst.results.first else { continue }
@@ -43,32 +52,43 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
             continue
         }
         let comment = "/* \(ir) */"
-        switch item {
-        case .data(let values):
-            definitions.append(comment + "\n" + staticArray(name, values, f.type(of: v).dtype))
-        case let .kernel(operandNames, kernel):
-            needs.formUnion(kernel.needs)
-            let out = cType(f.type(of: v).dtype)
-            var parameters: [(type: String, name: String)] = []
-            var arguments: [String] = []
-            for (result, outputName) in zip(inst.results, outputNames(inst.results.count)) {
-                let type = "\(cType(f.type(of: result).dtype)) *"
-                parameters.append((type, outputName))
-                arguments.append(try pointer(plan.location(of: result), as: type, f))
-            }
-            for (operand, operandName) in zip(inst.operands, operandNames) {
-                let type = "const \(cType(f.type(of: operand).dtype)) *"
-                parameters.append((type, operandName))
-                arguments.append(try pointer(plan.location(of: operand), as: type, f))
-            }
-            if let offset = plan.scratchOffsets[index] {
-                parameters.append(("\(out) *", "scratch"))
-                arguments.append(try pointer(.arena(offset: offset), as: "\(out) *", f))
-            }
-            definitions.append(kernel.definition(name: name, parameters: parameters, comment: comment))
-            calls.append("  \(name)(\(arguments.joined(separator: ", ")));")
+        guard let (operandNames, kernel) = item.kernel.map({ ($0.operandNames, $0.builder) }) else {
+            if case .data(let values) = item { definitions.append(comment + "\n" + staticArray(name, values, f.type(of: v).dtype)) }
+            continue
+        }
+        waitForReductions(before: index)
+        needs.formUnion(kernel.needs)
+        let out = cType(f.type(of: v).dtype)
+        var parameters: [(type: String, name: String)] = []
+        var arguments: [String] = []
+        for (result, outputName) in zip(inst.results, outputNames(inst.results.count)) {
+            let type = "\(cType(f.type(of: result).dtype)) *"
+            parameters.append((type, outputName))
+            arguments.append(try pointer(plan.location(of: result), as: type, f))
+        }
+        for (operand, operandName) in zip(inst.operands, operandNames) {
+            let type = "const \(cType(f.type(of: operand).dtype)) *"
+            parameters.append((type, operandName))
+            arguments.append(try pointer(plan.location(of: operand), as: type, f))
+        }
+        if let offset = plan.scratchOffsets[index] {
+            parameters.append(("\(out) *", "scratch"))
+            arguments.append(try pointer(.arena(offset: offset), as: "\(out) *", f))
+        }
+        definitions.append(kernel.definition(name: name, parameters: parameters, comment: comment))
+        calls.append("  \(name)(\(arguments.joined(separator: ", ")));")
+        if let oldest = inFlight.first {
+            needs.insert(.allReduce(.test))
+            calls.append("  kiln_all_reduce_test(\(oldest.request));")
+        }
+        if case .reduction(_, let r) = item {
+            let type = f.type(of: v)
+            needs.insert(.allReduce(.start))
+            calls.append("  long \(name)_request = kiln_all_reduce_start(\(arguments[0]), \(type.count), \(type.dtype == .f32 ? 0 : 1), \(r == .mean ? 1 : 0));")
+            inFlight.append((v, "\(name)_request"))
         }
     }
+    waitForReductions(before: f.body.count)
     for copy in plan.finalCopies {
         let source = try pointer(copy.source, as: "const void *", f)
         calls.append("  memcpy(args[\(f.params.count + copy.output)], \(source), \(copy.bytes));")

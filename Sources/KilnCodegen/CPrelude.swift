@@ -7,6 +7,20 @@ enum MathFunction: String, CaseIterable, Sendable {
     func name(_ dtype: DType) -> String { dtype == .f32 ? rawValue + "f" : rawValue }
 }
 
+/// How compiled code runs `all_reduce`, by the runtime's communicator: `start(data, count,
+/// is_double, is_mean)` begins the reduction in place and returns a request, `test(request)` lets
+/// it progress, `wait(request)` returns once `data` holds the result (0 is a finished request).
+enum AllReduceCall: String, CaseIterable, Sendable {
+    case start, test, wait
+
+    var prototype: String {
+        switch self {
+        case .start: return "long kiln_all_reduce_start(void *, long, int, int);"
+        case .test, .wait: return "void kiln_all_reduce_\(rawValue)(long);"
+        }
+    }
+}
+
 /// One declaration at the top of a generated translation unit: a prototype of an external
 /// function (bound by the JIT) or a small static helper that spells out one of the IR's semantic
 /// rules once. Units hold no `#include`; they declare exactly the items their kernels use.
@@ -25,9 +39,8 @@ enum PreludeItem: Hashable, Sendable {
     case im2col(DType), col2im(DType)
     /// The unit's thread pool (CThreadPool.swift) and the pthread functions it calls.
     case threadPool(threads: Int), pthread(PthreadFunction)
-    /// `kiln_all_reduce(data, count, is_double, is_mean)`: `all_reduce` in place, by the runtime's
-    /// communicator.
-    case allReduce
+    /// The runtime's `all_reduce` entry points (`AllReduceCall`).
+    case allReduce(AllReduceCall)
 
     /// The external symbol this item declares, when it declares one.
     var externalSymbol: String? {
@@ -37,7 +50,7 @@ enum PreludeItem: Hashable, Sendable {
         case .gemm(let d): return d == .f32 ? "cblas_sgemm" : "cblas_dgemm"
         case let .math(f, d): return f.name(d)
         case .pthread(let p): return p.rawValue
-        case .allReduce: return "kiln_all_reduce"
+        case .allReduce(let c): return "kiln_all_reduce_" + c.rawValue
         default: return nil
         }
     }
@@ -79,7 +92,7 @@ enum PreludeItem: Hashable, Sendable {
         case .memset: return "void *memset(void *, int, unsigned long);"
         case .pthread(let p): return p.prototype
         case .threadPool(let threads): return threadPoolText(threads: threads)
-        case .allReduce: return "void kiln_all_reduce(void *, long, int, int);"
+        case .allReduce(let c): return c.prototype
         case .gemm(let d):
             let t = cType(d)
             return "void \(functionName)(int, int, int, int, int, int, \(t), const \(t) *, int, const \(t) *, int, \(t), \(t) *, int);"
@@ -174,7 +187,7 @@ func externalSymbols(_ items: Set<PreludeItem>) -> [String] {
 
 /// Every external function a generated unit may declare (the JIT must be able to bind each).
 public let allExternalSymbols: [String] = {
-    let items: [PreludeItem] = [.memcpy, .memset, .allReduce] + [DType.f32, .f64].flatMap { d in
+    let items: [PreludeItem] = [.memcpy, .memset] + AllReduceCall.allCases.map(PreludeItem.allReduce) + [DType.f32, .f64].flatMap { d in
         [PreludeItem.gemm(d)] + MathFunction.allCases.map { PreludeItem.math($0, d) }
     } + PthreadFunction.allCases.map(PreludeItem.pthread)
     return items.compactMap(\.externalSymbol).sorted()

@@ -47,6 +47,18 @@ enum LoweredInstruction {
     case kernel(operandNames: [String], KernelBuilder)
     /// A dense constant: static data of the unit, no code.
     case data([Scalar])
+    /// `all_reduce`: a kernel copying the operand (`x`) into the result, after whose call the entry
+    /// point starts reducing the result in place; it waits where `MemoryPlan.reductionWaits` says.
+    case reduction(KernelBuilder, AllReduceOp)
+
+    /// The kernel and its operands' names, for every case that runs code.
+    var kernel: (operandNames: [String], builder: KernelBuilder)? {
+        switch self {
+        case let .kernel(names, k): return (names, k)
+        case .data: return nil
+        case .reduction(let k, _): return (["x"], k)
+        }
+    }
 }
 
 /// The names of a kernel's output pointers: `out` for one result, else `out0, out1, ...`.
@@ -161,8 +173,7 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
         names = types.isEmpty ? [] : ["key"]
     case .allReduce(let r):
         k.copy(out.count, out.dtype)
-        k.line(k.call(.allReduce, "out", "\(out.count)", "\(out.dtype == .f32 ? 0 : 1)", "\(r == .mean ? 1 : 0)") + ";")
-        names = ["x"]
+        return .reduction(k, r)
     case .fused(let body):
         try k.lowerFused(body, options: options)
         names = types.indices.map { "p\($0)" }

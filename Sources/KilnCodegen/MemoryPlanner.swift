@@ -49,6 +49,9 @@ public struct FinalCopy: Hashable, Sendable {
 /// A value returned by the function is computed straight into the caller's output buffer. A
 /// `reshape` that is not returned is an alias of its operand (same bytes, same row-major order;
 /// no op writes into its operands, so sharing is always safe) and extends the operand's lifetime.
+/// An `all_reduce` result is written by the communicator from its instruction until compiled
+/// code waits on it, before the first instruction that reads it (through reshapes) or at the end
+/// of the body: its buffer lives at least that long (`reductionWaits`).
 /// Arena offsets come from the buffers' lifetimes: two buffers share bytes only when their
 /// lifetimes are disjoint (greedy placement, largest buffers first, lowest fitting offset).
 public struct MemoryPlan: Hashable, Sendable {
@@ -62,6 +65,9 @@ public struct MemoryPlan: Hashable, Sendable {
     public var scratchOffsets: [Int: Int]
     public var buffers: [PlannedBuffer]
     public var finalCopies: [FinalCopy]
+    /// For each `all_reduce` result, the index of the instruction before which compiled code waits
+    /// for the reduction: its first reader, or the body's length (after the last instruction).
+    public var reductionWaits: [Value: Int]
     /// Bytes of arena the function needs: the highest end of any buffer.
     public var peakBytes: Int
 
@@ -82,8 +88,17 @@ public func planMemory(_ f: Function, scratchBytes: [Int] = []) -> MemoryPlan {
     func read(_ v: Value, at index: Int) {
         if let o = owner[v] { last[o] = max(last[o] ?? index, index) }
     }
+    // The all_reduce each value is (or reshapes), until something reads it.
+    var reductionOf: [Value: Value] = [:], reductionWaits: [Value: Int] = [:]
     for (index, inst) in f.body.enumerated() {
         for operand in inst.operands { read(operand, at: index) }
+        let isAlias: Bool
+        if case .reshape = inst.op, let v = inst.results.first { isAlias = firstReturn[v] == nil } else { isAlias = false }
+        for operand in inst.operands {
+            guard let r = reductionOf[operand] else { continue }
+            if isAlias, let v = inst.results.first { reductionOf[v] = r } else { reductionWaits[r] = reductionWaits[r] ?? index }
+        }
+        if case .allReduce = inst.op, let v = inst.results.first { reductionOf[v] = v }
         for v in inst.results {
             if case .constant(.dense, _) = inst.op {
                 locations[v] = .constant(v)
@@ -102,6 +117,11 @@ public func planMemory(_ f: Function, scratchBytes: [Int] = []) -> MemoryPlan {
 
     let copied = f.results.enumerated().filter { locations[$0.element] != .output($0.offset) }
     for (_, v) in copied { read(v, at: f.body.count) }
+    for r in Set(reductionOf.values) {
+        let wait = reductionWaits[r] ?? f.body.count
+        reductionWaits[r] = wait
+        read(r, at: wait)
+    }
 
     var buffers: [PlannedBuffer] = []
     for (index, inst) in f.body.enumerated() {
@@ -131,7 +151,7 @@ public func planMemory(_ f: Function, scratchBytes: [Int] = []) -> MemoryPlan {
         locations[v].map { FinalCopy(output: k, source: $0, bytes: f.type(of: v).byteCount) }
     }
     return MemoryPlan(locations: locations, aliases: aliases, scratchOffsets: scratchOffsets, buffers: buffers,
-                      finalCopies: finalCopies, peakBytes: buffers.map { $0.offset + $0.bytes }.max() ?? 0)
+                      finalCopies: finalCopies, reductionWaits: reductionWaits, peakBytes: buffers.map { $0.offset + $0.bytes }.max() ?? 0)
 }
 
 /// Gives each buffer the lowest aligned offset where it overlaps no buffer live at the same time,

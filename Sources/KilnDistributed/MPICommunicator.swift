@@ -47,6 +47,22 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         }
     }
 
+    /// `MPI_Iallreduce` in place, one request per `chunk` elements.
+    public func startAllReduceSum(_ data: UnsafeMutableRawPointer, count: Int, dtype: DType) throws(KilnError) -> (any ReductionRequest)? {
+        let type = try mpi.datatype(dtype)
+        let pending = MPIRequests(mpi)
+        var done = 0
+        while done < count {
+            let n = min(Self.chunk, count - done)
+            var request: MPILibrary.Handle?
+            let status = mpi.iallreduce(mpi.inPlace, data + done * dtype.byteSize, Int32(n), type, mpi.sum, mpi.commWorld, &request)
+            guard status == 0 else { throw KilnError("MPI_Iallreduce of \(n) \(dtype) elements failed with code \(status)") }
+            pending.requests.append(request)
+            done += n
+        }
+        return pending
+    }
+
     public func broadcast(_ data: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws(KilnError) {
         var done = 0
         while done < byteCount {
@@ -69,6 +85,32 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var flag: Int32 = 0
         _ = mpi.finalized(&flag)
         if flag == 0 { _ = mpi.finalize() }
+    }
+}
+
+/// The MPI requests of one started reduction.
+private final class MPIRequests: ReductionRequest {
+    let mpi: MPILibrary
+    var requests: [MPILibrary.Handle?] = []
+
+    init(_ mpi: MPILibrary) { self.mpi = mpi }
+
+    func test() throws(KilnError) -> Bool {
+        var flag: Int32 = 1
+        for i in requests.indices {
+            var one: Int32 = 0
+            let status = mpi.test(&requests[i], &one, mpi.statusIgnore)
+            guard status == 0 else { throw KilnError("MPI_Test of an all-reduce failed with code \(status)") }
+            flag &= one
+        }
+        return flag != 0
+    }
+
+    func wait() throws(KilnError) {
+        for i in requests.indices {
+            let status = mpi.wait(&requests[i], mpi.statusIgnore)
+            guard status == 0 else { throw KilnError("MPI_Wait of an all-reduce failed with code \(status)") }
+        }
     }
 }
 

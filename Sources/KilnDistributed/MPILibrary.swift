@@ -15,6 +15,13 @@ struct MPILibrary {
                                            Int32, UnsafeMutablePointer<Int32>?) -> Int32
     typealias CommInt = @convention(c) (Handle, UnsafeMutablePointer<Int32>?) -> Int32
     typealias Allreduce = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle) -> Int32
+    /// `MPI_Iallreduce`; its last argument is an `MPI_Request *` (a pointer-sized handle).
+    typealias Iallreduce = @convention(c) (UnsafeRawPointer?, UnsafeMutableRawPointer?, Int32, Handle, Handle, Handle,
+                                           UnsafeMutablePointer<Handle?>?) -> Int32
+    /// `MPI_Wait(request, status)`.
+    typealias Wait = @convention(c) (UnsafeMutablePointer<Handle?>?, UnsafeMutableRawPointer?) -> Int32
+    /// `MPI_Test(request, flag, status)`.
+    typealias Test = @convention(c) (UnsafeMutablePointer<Handle?>?, UnsafeMutablePointer<Int32>?, UnsafeMutableRawPointer?) -> Int32
     typealias Bcast = @convention(c) (UnsafeMutableRawPointer?, Int32, Handle, Int32, Handle) -> Int32
     typealias Abort = @convention(c) (Handle, Int32) -> Int32
     typealias Finalize = @convention(c) () -> Int32
@@ -29,10 +36,13 @@ struct MPILibrary {
     let initThread: InitThread, initialized: Flag, finalized: Flag, finalize: Finalize
     let commRank: CommInt, commSize: CommInt
     let allreduce: Allreduce, bcast: Bcast, abort: Abort
+    let iallreduce: Iallreduce, wait: Wait, test: Test
     let commWorld: Handle, sum: Handle, byte: Handle
     let float: Handle, double: Handle, int32: Handle, int64: Handle
     /// `MPI_IN_PLACE`.
     let inPlace = UnsafeRawPointer(bitPattern: 1)
+    /// `MPI_STATUS_IGNORE`.
+    let statusIgnore: UnsafeMutableRawPointer? = nil
 
     /// Loads Open MPI, or throws naming the packages to install.
     init() throws(KilnError) {
@@ -58,6 +68,9 @@ struct MPILibrary {
         commSize = try function("MPI_Comm_size", as: CommInt.self)
         allreduce = try function("MPI_Allreduce", as: Allreduce.self)
         bcast = try function("MPI_Bcast", as: Bcast.self)
+        iallreduce = try function("MPI_Iallreduce", as: Iallreduce.self)
+        wait = try function("MPI_Wait", as: Wait.self)
+        test = try function("MPI_Test", as: Test.self)
         abort = try function("MPI_Abort", as: Abort.self)
         commWorld = try symbol("ompi_mpi_comm_world")
         sum = try symbol("ompi_mpi_op_sum")

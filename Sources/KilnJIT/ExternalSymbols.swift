@@ -20,7 +20,8 @@ private typealias Dgemm = @convention(c) (CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TR
                                           UnsafePointer<Double>?, blasint, UnsafePointer<Double>?, blasint, Double,
                                           UnsafeMutablePointer<Double>?, blasint) -> Void
 private typealias Memcpy = @convention(c) (UnsafeMutableRawPointer, UnsafeRawPointer, Int) -> UnsafeMutableRawPointer?
-private typealias AllReduce = @convention(c) (UnsafeMutableRawPointer?, Int, Int32, Int32) -> Void
+private typealias AllReduceStart = @convention(c) (UnsafeMutableRawPointer?, Int, Int32, Int32) -> Int
+private typealias AllReduceRequest = @convention(c) (Int) -> Void
 private typealias Memset = @convention(c) (UnsafeMutableRawPointer, Int32, Int) -> UnsafeMutableRawPointer?
 private typealias ThreadCreate = @convention(c) (UnsafeMutablePointer<pthread_t>, UnsafePointer<pthread_attr_t>?,
                                                  @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer?,
@@ -32,16 +33,43 @@ private typealias CondInit = @convention(c) (UnsafeMutablePointer<pthread_cond_t
 private typealias CondFunction = @convention(c) (UnsafeMutablePointer<pthread_cond_t>) -> Int32
 private typealias CondWait = @convention(c) (UnsafeMutablePointer<pthread_cond_t>, UnsafeMutablePointer<pthread_mutex_t>) -> Int32
 
-/// `kiln_all_reduce(data, count, is_double, is_mean)`: compiled `all_reduce`, through the active
-/// communicator (a failure there ends the job: compiled code cannot throw). Exported under its C
-/// name, so that gcc's shared objects resolve it against the process like libm and OpenBLAS.
-@_cdecl("kiln_all_reduce")
-public func kilnAllReduce(_ data: UnsafeMutableRawPointer?, _ count: Int, _ isDouble: Int32, _ isMean: Int32) {
-    guard let data else { return }
+/// `kiln_all_reduce_start(data, count, is_double, is_mean)`: starts compiled `all_reduce` in
+/// place through the active communicator and returns its request (0: done already). With
+/// `kiln_all_reduce_test(request)` and `kiln_all_reduce_wait(request)`, exported under their C
+/// names, so that gcc's shared objects resolve them against the process like libm and OpenBLAS.
+/// A failure there ends the job: compiled code cannot throw.
+@_cdecl("kiln_all_reduce_start")
+public func kilnAllReduceStart(_ data: UnsafeMutableRawPointer?, _ count: Int, _ isDouble: Int32, _ isMean: Int32) -> Int {
+    guard let data else { return 0 }
+    return endingJobOnError { () throws(KilnError) in
+        try startAllReduce(isMean != 0 ? .mean : .sum, data, count: count, dtype: isDouble != 0 ? .f64 : .f32)
+    } ?? 0
+}
+
+/// Lets the request of `kiln_all_reduce_start` progress, unless `KILN_MPI_TEST=0`.
+@_cdecl("kiln_all_reduce_test")
+public func kilnAllReduceTest(_ request: Int) {
+    guard testsReductions else { return }
+    endingJobOnError { () throws(KilnError) in try progressAllReduce(request) }
+}
+
+/// Waits for the request of `kiln_all_reduce_start`: its data then holds the result.
+@_cdecl("kiln_all_reduce_wait")
+public func kilnAllReduceWait(_ request: Int) {
+    endingJobOnError { () throws(KilnError) in try finishAllReduce(request) }
+}
+
+/// Whether `kiln_all_reduce_test` calls the communicator (`KILN_MPI_TEST`, default on).
+private let testsReductions = getenv("KILN_MPI_TEST").map { String(cString: $0) != "0" } ?? true
+
+/// `body`'s value, or nil after a failure, which the active communicator turns into the end of the job.
+@discardableResult
+private func endingJobOnError<T>(_ body: () throws(KilnError) -> T) -> T? {
     do throws(KilnError) {
-        try allReduceInPlace(isMean != 0 ? .mean : .sum, data, count: count, dtype: isDouble != 0 ? .f64 : .f32)
+        return try body()
     } catch {
         CommunicatorScope.active?.abort(error)
+        return nil
     }
 }
 
@@ -54,7 +82,9 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     switch name {
     case "memcpy": return address(memcpy as Memcpy)
     case "memset": return address(memset as Memset)
-    case "kiln_all_reduce": return address(kilnAllReduce as AllReduce)
+    case "kiln_all_reduce_start": return address(kilnAllReduceStart as AllReduceStart)
+    case "kiln_all_reduce_test": return address(kilnAllReduceTest as AllReduceRequest)
+    case "kiln_all_reduce_wait": return address(kilnAllReduceWait as AllReduceRequest)
     case "cblas_sgemm": return address(cblas_sgemm as Sgemm)
     case "cblas_dgemm": return address(cblas_dgemm as Dgemm)
     case "expf": return address(expf as FloatFunction)

@@ -11,11 +11,32 @@ public protocol Communicator: AnyObject, Sendable {
     /// Replaces the `count` elements of `dtype` at `data` by their elementwise sum over every
     /// process (all processes call it with the same count and dtype, in the same order).
     func allReduceSum(_ data: UnsafeMutableRawPointer, count: Int, dtype: DType) throws(KilnError)
+    /// Starts what `allReduceSum` does without waiting for it: `data` holds the sum once the
+    /// returned request is waited on, and must not be read or written until then. Nil when the sum
+    /// is there already; the default calls `allReduceSum` (for communicators without non-blocking
+    /// collectives). Every process starts the same reductions in the same order.
+    func startAllReduceSum(_ data: UnsafeMutableRawPointer, count: Int, dtype: DType) throws(KilnError) -> (any ReductionRequest)?
     /// Replaces the `byteCount` bytes at `data` by those of process `root`.
     func broadcast(_ data: UnsafeMutableRawPointer, byteCount: Int, root: Int) throws(KilnError)
     /// Ends every process of the job, after printing `error` (for failures inside compiled code,
     /// which cannot throw).
     func abort(_ error: KilnError) -> Never
+}
+
+/// A reduction in flight, from `Communicator.startAllReduceSum`.
+public protocol ReductionRequest: AnyObject {
+    /// Lets the communicator progress the reduction (MPI mostly progresses inside MPI calls);
+    /// true once it completed.
+    func test() throws(KilnError) -> Bool
+    /// Returns when the reduction completed.
+    func wait() throws(KilnError)
+}
+
+extension Communicator {
+    public func startAllReduceSum(_ data: UnsafeMutableRawPointer, count: Int, dtype: DType) throws(KilnError) -> (any ReductionRequest)? {
+        try allReduceSum(data, count: count, dtype: dtype)
+        return nil
+    }
 }
 
 /// The communicator `all_reduce` uses, in interpreted and compiled code alike, unless
@@ -38,10 +59,16 @@ public func allReduceInPlace(_ reduction: AllReduceOp, _ data: UnsafeMutableRawP
                              dtype: DType) throws(KilnError) {
     guard let communicator = CommunicatorScope.active, communicator.size > 1 else { return }
     try communicator.allReduceSum(data, count: count, dtype: dtype)
+    try finishReduction(reduction, data, count: count, dtype: dtype, size: communicator.size)
+}
+
+/// Turns the sum over `size` processes at `data` into `reduction`'s result (the mean divides it).
+func finishReduction(_ reduction: AllReduceOp, _ data: UnsafeMutableRawPointer, count: Int, dtype: DType,
+                     size: Int) throws(KilnError) {
     switch reduction {
     case .sum: return
     case .mean:
-        let scale = 1 / Double(communicator.size)
+        let scale = 1 / Double(size)
         switch dtype {
         case .f32:
             let p = data.assumingMemoryBound(to: Float.self)

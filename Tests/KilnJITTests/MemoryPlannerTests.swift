@@ -5,8 +5,9 @@ import Testing
 
 /// Checks every promise of `planMemory` on `f` by recomputing it independently: parameters and
 /// first-returned values live in the caller's buffers, unreturned reshapes alias their operand,
-/// arena offsets are aligned, every buffer is live wherever its value (or an alias) is read, and
-/// no two buffers live at the same instruction share a byte. Returns the problems found.
+/// arena offsets are aligned, every buffer is live wherever its value (or an alias) is read, an
+/// `all_reduce`'s buffer until its first reader (the end when none), and no two buffers live at
+/// the same instruction share a byte. Returns the problems found.
 func planProblems(_ f: Function, _ plan: MemoryPlan) -> [String] {
     var problems: [String] = []
     for (i, p) in f.params.enumerated() where plan.location(of: p) != .input(i) {
@@ -22,22 +23,27 @@ func planProblems(_ f: Function, _ plan: MemoryPlan) -> [String] {
     }
     // The buffer each value's bytes live in, following reshape aliases.
     var root: [Value: Value] = [:]
+    var reductions: [Value] = [], firstRead: [Value: Int] = [:]
     for (index, inst) in f.body.enumerated() {
         let v = inst.results[0]
+        if case .allReduce = inst.op { reductions.append(v) }
         if let k = firstReturn[v], plan.location(of: v) != .output(k), !isDenseConstant(inst.op) {
             problems.append("%\(f.name(of: v)) is returned first as result \(k) but lives at \(String(describing: plan.location(of: v)))")
         }
         if case .reshape = inst.op, firstReturn[v] == nil {
             if plan.location(of: v) != plan.location(of: inst.operands[0]) { problems.append("reshape %\(f.name(of: v)) does not alias") }
             root[v] = root[inst.operands[0]]
-        } else if case .arena = plan.location(of: v), f.type(of: v).byteCount > 0 {
-            root[v] = v
-            guard let b = bufferOf[v] else {
-                problems.append("%\(f.name(of: v)) has no buffer")
-                continue
+        } else {
+            for operand in inst.operands { if let r = root[operand], firstRead[r] == nil { firstRead[r] = index } }
+            if case .arena = plan.location(of: v), f.type(of: v).byteCount > 0 {
+                root[v] = v
+                guard let b = bufferOf[v] else {
+                    problems.append("%\(f.name(of: v)) has no buffer")
+                    continue
+                }
+                if b.first != index { problems.append("%\(f.name(of: v))'s buffer starts at \(b.first), not \(index)") }
+                if case .arena(let offset) = plan.location(of: v), offset != b.offset { problems.append("%\(f.name(of: v)) is not at its buffer") }
             }
-            if b.first != index { problems.append("%\(f.name(of: v))'s buffer starts at \(b.first), not \(index)") }
-            if case .arena(let offset) = plan.location(of: v), offset != b.offset { problems.append("%\(f.name(of: v)) is not at its buffer") }
         }
         for operand in inst.operands {
             if let r = root[operand], let b = bufferOf[r], !(b.first...b.last).contains(index) {
@@ -47,6 +53,11 @@ func planProblems(_ f: Function, _ plan: MemoryPlan) -> [String] {
     }
     for v in f.results {
         if let r = root[v], let b = bufferOf[r], b.last < f.body.count { problems.append("returned %\(f.name(of: v)) dies before the end") }
+    }
+    for r in reductions {
+        if let b = bufferOf[r], b.last < firstRead[r] ?? f.body.count {
+            problems.append("all_reduce %\(f.name(of: r))'s buffer dies at \(b.last), before its wait")
+        }
     }
     for (i, a) in plan.buffers.enumerated() {
         for b in plan.buffers[(i + 1)...] where a.livesWith(b) && a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes {
