@@ -203,6 +203,60 @@ import KilnRuntime
         #expect(trainer.model.namedParameters.map(\.0).prefix(2) == ["models.0.layers.0.weight", "models.0.layers.0.bias"])
     }
 
+    /// The GAN and VAE examples of docs/dsl.md ("Custom training steps"), run as written.
+    @Test func guideExamples() throws {
+        let generator = Sequential(try Linear(4, 8, seed: 1), Activation(relu), try Linear(8, 2, seed: 2))
+        let discriminator = Sequential(try Linear(2, 8, seed: 3), Activation(relu), try Linear(8, 1, seed: 4))
+        let ones = try Tensor(TensorType(.f32, [8, 1]), Array(repeating: 1, count: 8))
+        let zeros = try Tensor(TensorType(.f32, [8, 1]), Array(repeating: 0, count: 8))
+        let (dAdam, gAdam) = (Adam(lr: 0.01), Adam(lr: 0.01))
+        let step = try CustomTrainingStep(inputType: TensorType(.f32, [8, 2]), labelType: TensorType(.i32, [8])) { s, x, _ in
+            let fake = try generator(randomNormal([8, 4], like: x))              // fresh noise every step
+            let dLoss = try binaryCrossEntropy(logits: discriminator(x), targets: ones)
+                + binaryCrossEntropy(logits: discriminator(fake.detached()), targets: zeros)
+            try s.minimize(dLoss, over: discriminator, with: dAdam)
+            let gLoss = try binaryCrossEntropy(logits: discriminator(fake), targets: ones)  // the updated discriminator
+            try s.minimize(gLoss, over: generator, with: gAdam)
+            try s.report("generator_loss", gLoss)                               // extra named scalars
+            return dLoss                                                        // the step's loss
+        }
+        let points = try HostTensor(TensorType(.f32, [64, 2]), doubles: (0..<128).map { Double($0 % 7) / 7 })
+        let loader = try DataLoader(try Dataset(inputs: points, labels: try HostTensor(zeros: TensorType(.i32, [64]))), batchSize: 8)
+        let trainer = try Trainer(step: step)                                   // mode: .compiled, or .interpreted
+        var seen: [(Double, Double)] = []
+        try trainer.trainEpoch(loader, epoch: 0) { done, loss in
+            seen.append((loss, trainer.lastReport["generator_loss"] ?? 0))
+            return false
+        }
+        #expect(seen.count == 8 && seen.allSatisfy { $0.0.isFinite && $0.1 > 0 })
+
+        final class VAE: Kiln.Module {
+            let encoder: Sequential, mean: Linear, logVariance: Linear, decoder: Sequential
+            init() throws {
+                encoder = Sequential(try Linear(16, 12, seed: 1), Activation(relu))
+                (mean, logVariance) = (try Linear(12, 2, seed: 2), try Linear(12, 2, seed: 3))
+                decoder = Sequential(try Linear(2, 12, seed: 4), Activation(relu), try Linear(12, 16, seed: 5))
+            }
+            func callAsFunction(_ x: Tensor) throws -> Tensor { try decoder(mean(encoder(x))) }
+        }
+        let vae = try VAE(), adam = Adam(lr: 0.01)
+        let vaeStep = try CustomTrainingStep(inputType: TensorType(.f32, [16, 16]), labelType: TensorType(.i32, [16])) { s, x, _ in
+            let h = try vae.encoder(x)
+            let (mu, logVar) = (try vae.mean(h), try vae.logVariance(h))
+            let z = try mu + exp(logVar * 0.5) * randomNormal([16, 2], like: x)
+            let reconstruction = try binaryCrossEntropy(logits: vae.decoder(z), targets: x) * 16
+            let kl = try ((mu * mu + exp(logVar) - logVar - 1).sum(axes: [1]) * 0.5).mean()
+            let elbo = try reconstruction + kl
+            try s.minimize(elbo, over: vae, with: adam)
+            try s.report("kl", kl)
+            return elbo
+        }
+        let vaeTrainer = try Trainer(step: vaeStep)
+        let batch = try HostTensor(TensorType(.f32, [16, 16]), doubles: (0..<256).map { Double($0 % 2) })
+        let first = try vaeTrainer.step(batch, try HostTensor(zeros: TensorType(.i32, [16])))
+        #expect(first.isFinite && vaeTrainer.lastReport["kl"] != nil)
+    }
+
     /// One rank: `all_reduce` is the identity (a sum over one process).
     private final class SingleRank: Communicator, @unchecked Sendable {
         let rank = 0, size = 1
