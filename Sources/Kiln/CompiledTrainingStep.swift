@@ -64,13 +64,26 @@ public struct CompiledTrainingStep {
                 inputType: TensorType, labelType: TensorType, trainable: [String]? = nil,
                 stepFunction: Function? = nil, passes: PassPipeline = .standard(), compiler: JITCompiler = .shared,
                 tier: JITTier? = nil, dataParallel: DataParallel? = nil) throws {
-        let tier = tier ?? trainingTier
         let clock = ContinuousClock()
         let start = clock.now
         let tracedStep = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
                                           trainable: trainable, dataParallel: dataParallel)
-        step = try stepFunction.map { try tracedStep.replacingFunction($0) } ?? tracedStep
-        let traced = clock.now
+        let step = try stepFunction.map { try tracedStep.replacingFunction($0) } ?? tracedStep
+        try self.init(step: step, traceSeconds: (clock.now - start).seconds, passes: passes, compiler: compiler, tier: tier)
+    }
+
+    /// `step` (traced already, e.g. a `CustomTrainingStep`'s) optimized by `passes` and compiled
+    /// by `compiler` at `tier`.
+    public init(step: TrainingStep, passes: PassPipeline = .standard(), compiler: JITCompiler = .shared,
+                tier: JITTier? = nil) throws {
+        try self.init(step: step, traceSeconds: 0, passes: passes, compiler: compiler, tier: tier)
+    }
+
+    private init(step: TrainingStep, traceSeconds: Double, passes: PassPipeline, compiler: JITCompiler, tier: JITTier?) throws {
+        let tier = tier ?? trainingTier
+        let clock = ContinuousClock()
+        let start = clock.now
+        self.step = step
         var f = step.function
         _ = try passes.run(on: &f)
         optimized = f
@@ -78,8 +91,8 @@ public struct CompiledTrainingStep {
         compiled = try compiler.compile(f, tier: tier, appending: EpochLoopUnit.source,
                                                   extraSymbols: EpochLoopUnit.externalSymbols)
         let end = clock.now
-        traceSeconds = (traced - start).seconds
-        passSeconds = (passed - traced).seconds
+        self.traceSeconds = traceSeconds
+        passSeconds = (passed - start).seconds
         gccSeconds = compiled.optimizingCompileMilliseconds.map { $0 / 1000 }
         compileSeconds = tier == .optimizing ? (end - passed).seconds - (gccSeconds ?? 0)
                                                      : (compiled.timings.codegenMilliseconds + compiled.timings.compileMilliseconds) / 1000

@@ -147,7 +147,7 @@ public struct DataParallel {
     }
 
     /// `key` plus `rank · 2^40`, so each rank draws other random numbers for the same step.
-    func rankKey(_ key: Tensor, in trace: Trace) throws -> Tensor {
+    func rankKey(_ key: Tensor, in trace: Trace) throws(KilnError) -> Tensor {
         let b = trace.builder
         let k = try trace.value(of: key)
         let offset = try b.emit(.constant(.splat(Scalar.int(Int64(rank) << 40).cast(to: b.type(of: k).dtype)), b.type(of: k)), [],

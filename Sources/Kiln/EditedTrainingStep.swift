@@ -19,10 +19,12 @@ extension TrainingStep {
         }
         let results = function.resultTypes
         guard edited.resultTypes.count == results.count else {
-            throw KilnError("\(what) returns \(edited.resultTypes.count) results, but the signature needs \(results.count): the loss, then the new value of each parameter, optimizer state and buffer, in input order")
+            throw KilnError("\(what) returns \(edited.resultTypes.count) results, but the signature needs \(results.count): the loss, then the new value of each parameter, optimizer state and buffer, in input order, then the reports")
         }
         for i in results.indices where edited.resultTypes[i] != results[i] {
-            let role = i == signature.loss ? "the loss" : "the new value of " + inputRoles[signature.carried.lowerBound + i - signature.carriedResults.lowerBound]
+            let role = i == signature.loss ? "the loss"
+                : signature.reports.contains(i) ? "the report \(reportNames[i - signature.reports.lowerBound])"
+                : "the new value of " + inputRoles[signature.carried.lowerBound + i - signature.carriedResults.lowerBound]
             throw KilnError("\(what): result \(i) is \(edited.resultTypes[i]), but the signature needs \(results[i]) there: \(role)")
         }
         var step = self
@@ -35,7 +37,7 @@ extension TrainingStep {
         var roles = ["the input batch x", "the labels y", "the step count"]
         if signature.randomKey != nil { roles.append("the random key") }
         roles += parameters.map { "parameter \($0.name)" }
-        for p in parameters { roles += (0..<stateCount).map { "optimizer state \($0) of \(p.name)" } }
+        for (p, n) in zip(parameters, stateCounts) { roles += (0..<n).map { "optimizer state \($0) of \(p.name)" } }
         return roles + buffers.map { "buffer \($0.name)" }
     }
 }

@@ -14,12 +14,14 @@ private typealias FitFunction = @convention(c) (
 /// The Swift side of a progress callback from C.
 private final class Observer {
     let lossType: DType
+    /// The step's report results, which each step overwrites.
+    let reports: [HostTensor]
+    let reported: ([HostTensor]) -> Void
     let body: (Int, Double) -> Bool
     /// Whether `body` asked the loop to stop.
     var stopped = false
-    init(lossType: DType, body: @escaping (Int, Double) -> Bool) {
-        self.lossType = lossType
-        self.body = body
+    init(lossType: DType, reports: [HostTensor], reported: @escaping ([HostTensor]) -> Void, body: @escaping (Int, Double) -> Bool) {
+        (self.lossType, self.reports, self.reported, self.body) = (lossType, reports, reported, body)
     }
 }
 
@@ -30,10 +32,11 @@ private final class Observer {
 /// the updated ones (possibly the other buffers of `spare`, which receives the old ones).
 /// Returns the number of steps done (fewer when `observe` stopped the loop) and, when the loop
 /// stopped at a step whose loss was NaN or infinite, that loss; `carried` then holds the values
-/// that step read.
+/// that step read. Before each `observe(done, loss)`, `reported` gets the step's report results
+/// (`signature.reports`), valid during the call.
 func runEpochLoop(_ compiled: CompiledTrainingStep, inputs: HostTensor, labels: HostTensor,
                   permutation: [Int64], batchSize: Int, steps: Int, firstStep: Int, every: Int,
-                  carried: inout [HostTensor], spare: inout [HostTensor],
+                  carried: inout [HostTensor], spare: inout [HostTensor], reported: @escaping ([HostTensor]) -> Void = { _ in },
                   observe: @escaping (Int, Double) -> Bool) throws -> (done: Int, nonFiniteLoss: Double?) {
     guard permutation.count >= steps * batchSize, permutation.allSatisfy({ $0 >= 0 && Int($0) < inputs.type.shape[0] }),
           inputs.type.shape[0] == labels.type.shape[0] else {
@@ -51,27 +54,29 @@ func runEpochLoop(_ compiled: CompiledTrainingStep, inputs: HostTensor, labels: 
     let stepScalar = try HostTensor(zeros: types[signature.step])
     let key = try signature.randomKey.map { try HostTensor(zeros: types[$0]) }
     let loss = try HostTensor(zeros: f.resultTypes[signature.loss])
+    let reports = try signature.reports.map { try HostTensor(zeros: f.resultTypes[$0]) }
     let fixed = [xBatch, yBatch, stepScalar] + (key.map { [$0] } ?? [])
     // A fault inside compiled code would end the process: check every buffer's type first.
     guard signature.describes(f), fixed.count == signature.carried.lowerBound,
           (fixed + carried).map(\.type) == types, spare.map(\.type) == carried.map(\.type) else {
         throw KilnError("the parameters, optimizer state or buffers no longer have the types the compiled step was built for; create the Trainer again after changing the model")
     }
-    // args: the inputs, then the results (loss, then the carried values' new versions).
+    // args: the inputs, then the results (loss, the carried values' new versions, the reports).
     let outputBase = signature.inputCount
-    var args: [UnsafeMutableRawPointer?] = (fixed + carried).map(\.data) + [loss.data] + spare.map(\.data)
+    var args: [UnsafeMutableRawPointer?] = (fixed + carried).map(\.data) + [loss.data] + spare.map(\.data) + reports.map(\.data)
     var feedback: [Int32] = []
     for input in signature.carried { feedback += [Int32(input), Int32(outputBase + signature.result(carrying: input))] }
     let sources: [UnsafeRawPointer?] = [UnsafeRawPointer(inputs.data), UnsafeRawPointer(labels.data)]
     let rowBytes = [xBatch.type.byteCount / batchSize, yBatch.type.byteCount / batchSize]
     let gathered = [Int32(xIndex), Int32(yIndex)]
-    let observer = Observer(lossType: loss.type.dtype, body: observe)
+    let observer = Observer(lossType: loss.type.dtype, reports: reports, reported: reported, body: observe)
     let context = Unmanaged.passRetained(observer)
     defer { context.release() }
     let callback: @convention(c) (UnsafeMutableRawPointer?, Int, UnsafeRawPointer?) -> Int32 = { context, done, loss in
         guard let context, let loss else { return 1 }
         let observer = Unmanaged<Observer>.fromOpaque(context).takeUnretainedValue()
         let value = observer.lossType == .f64 ? loss.load(as: Double.self) : Double(loss.load(as: Float.self))
+        observer.reported(observer.reports)
         observer.stopped = observer.body(done, value)
         return observer.stopped ? 1 : 0
     }

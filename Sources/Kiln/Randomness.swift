@@ -49,7 +49,7 @@ private func randomDraw(_ shape: [Int], like x: Tensor, seed: UInt64, _ caller: 
     guard shape.allSatisfy({ $0 >= 0 }) else { throw KilnError("\(caller): shape \(shape) has a negative size") }
     let type = TensorType(x.dtype, shape)
     if let trace = x.trace {
-        return try apply(op(trace.randomDraws.next(seed), type), [trace.randomKey])
+        return try apply(op(trace.randomDraws.next(seed), type), [trace.drawKey()])
     }
     let (key, drawSeed) = EagerRandomStep.current.draws.withLock { ($0.key, $0.next(seed)) }
     return try apply(op(drawSeed, type), [try Tensor(TensorType(.i64, []), [Double(key)])])

@@ -63,25 +63,47 @@ public final class Trace {
         }
     }
 
-    /// A taped eager value replayed into the trace: a parameter becomes a function parameter (once),
-    /// an op computed eagerly from parameters is recorded again, so gradients reach the parameters.
+    /// A taped eager value replayed into the trace: a parameter becomes a function parameter (once,
+    /// unless rebound), an op computed eagerly from parameters is recorded again, so gradients
+    /// reach the parameters.
     private func value(of node: TapeNode) throws(KilnError) -> Value {
-        if let v = nodeValues[ObjectIdentifier(node)] { return v }
-        let v: Value
         switch node.kind {
         case .parameter(let p):
-            if let existing = parameterValues[ObjectIdentifier(p)] { return existing }
-            v = builder.parameter(p.name, p.type)
-            parameterValues[ObjectIdentifier(p)] = v
-            parameters.append(p)
+            return parameterValue(p)
         case let .op(op, operands, _):
+            if let v = nodeValues[ObjectIdentifier(node)] { return v }
             var values: [Value] = []
             for t in operands { values.append(try value(of: t)) }
-            v = try builder.emit(op, values)
+            let v = try builder.emit(op, values)
+            nodeValues[ObjectIdentifier(node)] = v
+            retainedNodes.append(node)
+            return v
         }
-        nodeValues[ObjectIdentifier(node)] = v
-        retainedNodes.append(node)
+    }
+
+    /// The value `p` reads as: its function parameter, lifted the first time, or what `rebind` set.
+    private func parameterValue(_ p: Parameter) -> Value {
+        if let existing = parameterValues[ObjectIdentifier(p)] { return existing }
+        let v = builder.parameter(p.name, p.type)
+        parameterValues[ObjectIdentifier(p)] = v
+        parameters.append(p)
         return v
+    }
+
+    /// Makes later reads of the lifted parameter `p` give `value` (a custom step's updated parameter).
+    func rebind(_ p: Parameter, to value: Value) { parameterValues[ObjectIdentifier(p)] = value }
+
+    /// Maps `randomKey` to the key random draws use (a data-parallel rank's offset key); set
+    /// before the first draw.
+    var drawKeyMapping: ((Tensor) throws(KilnError) -> Tensor)?
+    private var mappedDrawKey: Tensor?
+
+    /// The key random draws read: `randomKey`, through `drawKeyMapping` when set.
+    func drawKey() throws(KilnError) -> Tensor {
+        if let mappedDrawKey { return mappedDrawKey }
+        let key = try drawKeyMapping?(randomKey) ?? randomKey
+        mappedDrawKey = key
+        return key
     }
 
     /// The function returning `results`.

@@ -13,8 +13,8 @@ public enum ExecutionMode: String, Sendable, CaseIterable {
     case eager
 }
 
-/// Trains a model with an optimizer. Parameters are updated in place (`Parameter.value`); the
-/// optimizer state lives here.
+/// Trains a model with an optimizer, or runs a `CustomTrainingStep`. Parameters are updated in
+/// place (`Parameter.value`); the optimizer state lives here.
 ///
 /// A step whose loss is NaN or infinite throws a `KilnError` and changes nothing: parameters,
 /// optimizer state and step count keep the values that step read.
@@ -22,14 +22,20 @@ public final class Trainer {
     /// The largest step count a trainer reaches (or restores): 2^53, the last exact in a Double.
     public static let maximumStepCount = 1 << 53
 
+    /// The model; for a custom step, its models as one module (`models.0.<path>`, ...: the
+    /// modules minimized over, in order, then `listed.k` and `buffers.k` for the others).
     public let model: any Module
+    /// The optimizer; for a custom step, that of its first `minimize`.
     public let optimizer: any Optimizer
     public let mode: ExecutionMode
     /// Whether a NaN or infinite loss is diagnosed: the failing step is run again by the reference
     /// interpreter, instruction by instruction, and the error names the first instruction that
     /// produced NaN or infinity and the parameters nearest to it.
     public let checkNumerics: Bool
-    let loss: LossFunction
+    let loss: LossFunction?
+    /// The named scalars of a custom step (`CustomStepContext.report`) at the latest step run by
+    /// `step`, or observed by `trainEpoch`.
+    public private(set) var lastReport: [String: Double] = [:]
     /// Optimizer state per parameter (zeros at first), in `parameters` order.
     public private(set) var states: [[HostTensor]] = []
     /// Updates done so far.
@@ -56,36 +62,68 @@ public final class Trainer {
     /// step; `checkNumerics` diagnoses a non-finite loss. With `dataParallel`, every rank must
     /// create its trainer together: the ranks check that they traced the same step and take rank
     /// 0's parameters (`DataParallel.synchronize`).
-    public init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
-                inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
-                trainable: [String]? = nil, stepFunction: Function? = nil, passes: PassPipeline = .standard(),
-                checkNumerics: Bool = false, dataParallel: DataParallel? = nil) throws {
-        (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
-        self.dataParallel = dataParallel
-        self.checkNumerics = checkNumerics
+    public convenience init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
+                            inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
+                            trainable: [String]? = nil, stepFunction: Function? = nil, passes: PassPipeline = .standard(),
+                            checkNumerics: Bool = false, dataParallel: DataParallel? = nil) throws {
         try optimizer.checkArguments()
         model.setTraining(true)
+        let traced: TrainingStep?, compiled: CompiledTrainingStep?, trained: [Parameter]
         switch mode {
         case .eager:
             guard stepFunction == nil else { throw KilnError("a stepFunction runs traced: use mode .compiled or .interpreted, not .eager") }
-            (tracedStep, compiledStep) = (nil, nil)
-            (parameters, buffers) = (try model.trainedParameters(selection: trainable), [])
+            (traced, compiled, trained) = (nil, nil, try model.trainedParameters(selection: trainable))
         case .interpreted:
-            let traced = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
-                                          trainable: trainable, dataParallel: dataParallel)
-            let step = try stepFunction.map { try traced.replacingFunction($0) } ?? traced
-            (tracedStep, compiledStep) = (step, nil)
-            (parameters, buffers) = (step.parameters, step.buffers)
+            let step = try TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: inputType, labelType: labelType,
+                                        trainable: trainable, dataParallel: dataParallel)
+            (traced, compiled) = (try stepFunction.map { try step.replacingFunction($0) } ?? step, nil)
+            trained = step.parameters
         case .compiled:
-            let compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
-                                                    inputType: inputType, labelType: labelType, trainable: trainable,
-                                                    stepFunction: stepFunction, passes: passes, dataParallel: dataParallel)
-            (tracedStep, compiledStep) = (compiled.step, compiled)
-            (parameters, buffers) = (compiled.step.parameters, compiled.step.buffers)
+            compiled = try CompiledTrainingStep(model: model, loss: loss, optimizer: optimizer,
+                                                inputType: inputType, labelType: labelType, trainable: trainable,
+                                                stepFunction: stepFunction, passes: passes, dataParallel: dataParallel)
+            traced = compiled?.step
+            trained = compiled?.step.parameters ?? []
         }
-        for p in parameters {
+        try self.init(model: model, loss: loss, optimizer: optimizer, mode: mode, traced: traced, compiled: compiled,
+                      parameters: trained, stateCounts: traced?.stateCounts ?? trained.map { _ in optimizer.stateCount },
+                      checkNumerics: checkNumerics, dataParallel: dataParallel)
+    }
+
+    /// A trainer running `step` (`CustomTrainingStep`), `.compiled` or `.interpreted`; `stepFunction`,
+    /// `passes`, `checkNumerics` and `dataParallel` as for a model's trainer (with `dataParallel`
+    /// the step is traced again, each group's gradients averaged over the ranks).
+    public convenience init(step custom: CustomTrainingStep, mode: ExecutionMode = .compiled, stepFunction: Function? = nil,
+                            passes: PassPipeline = .standard(), checkNumerics: Bool = false,
+                            dataParallel: DataParallel? = nil) throws {
+        var step = try dataParallel.map {
+            try TrainingStep(tracing: custom.body, inputType: custom.inputType, labelType: custom.labelType, dataParallel: $0)
+        } ?? custom.traced
+        if let stepFunction { step = try step.replacingFunction(stepFunction) }
+        guard let (models, optimizers) = step.custom, let optimizer = optimizers.first else {
+            throw KilnError.internal("a custom step without its models and optimizers")
+        }
+        let compiled: CompiledTrainingStep?
+        switch mode {
+        case .eager: throw KilnError("a custom training step runs traced: use mode .compiled or .interpreted, not .eager")
+        case .interpreted: compiled = nil
+        case .compiled: compiled = try CompiledTrainingStep(step: step, passes: passes)
+        }
+        try self.init(model: models, loss: nil, optimizer: optimizer, mode: mode, traced: step, compiled: compiled,
+                      parameters: step.parameters, stateCounts: step.stateCounts, checkNumerics: checkNumerics,
+                      dataParallel: dataParallel)
+    }
+
+    private init(model: any Module, loss: LossFunction?, optimizer: any Optimizer, mode: ExecutionMode,
+                 traced: TrainingStep?, compiled: CompiledTrainingStep?, parameters: [Parameter], stateCounts: [Int],
+                 checkNumerics: Bool, dataParallel: DataParallel?) throws {
+        (self.model, self.loss, self.optimizer, self.mode) = (model, loss, optimizer, mode)
+        (tracedStep, compiledStep, self.parameters, buffers) = (traced, compiled, parameters, traced?.buffers ?? [])
+        self.dataParallel = dataParallel
+        self.checkNumerics = checkNumerics
+        for (p, n) in zip(parameters, stateCounts) {
             var slots: [HostTensor] = []
-            for _ in 0..<optimizer.stateCount { slots.append(try HostTensor(zeros: p.type)) }
+            for _ in 0..<n { slots.append(try HostTensor(zeros: p.type)) }
             states.append(slots)
         }
         try dataParallel?.synchronize(self)
@@ -108,7 +146,7 @@ public final class Trainer {
     public func step(_ x: HostTensor, _ y: HostTensor) throws -> Double {
         let count = try stepCount(after: 1)
         let value = switch mode {
-        case .eager: try withEagerRandomStep(count) { try eagerStep(x, y, count: count) }
+        case .eager: try withEagerRandomStep(count) { try eagerStep(x, y, count: count, loss: loss) }
         case .interpreted, .compiled: try tracedStepRun(x, y, count: count)
         }
         stepCount = count
@@ -162,10 +200,17 @@ public final class Trainer {
         if spare.isEmpty { spare = try current.map { try HostTensor(zeros: $0.type) } }
         let (done, nonFinite) = try runEpochLoop(compiled, inputs: data.inputs, labels: data.labels,
                                                  permutation: order, batchSize: batchSize, steps: steps, firstStep: stepCount + 1,
-                                                 every: every, carried: &current, spare: &spare, observe: observe)
+                                                 every: every, carried: &current, spare: &spare,
+                                                 reported: { [unowned self] in storeReports($0[...]) }, observe: observe)
         stepCount += done
         store(current[...])
         return (done, nonFinite)
+    }
+
+    /// Takes the step's reported scalars into `lastReport`.
+    func storeReports(_ values: ArraySlice<HostTensor>) {
+        guard let names = tracedStep?.reportNames else { return }
+        for (name, t) in zip(names, values) { lastReport[name] = t[0].asDouble }
     }
 
     /// Takes the step's fed-back values — new parameters, optimizer state, buffers, in that order.
@@ -178,7 +223,8 @@ public final class Trainer {
         for b in buffers { if let t = next.next() { b.value = t } }
     }
 
-    private func eagerStep(_ x: HostTensor, _ y: HostTensor, count: Int) throws -> Double {
+    private func eagerStep(_ x: HostTensor, _ y: HostTensor, count: Int, loss: LossFunction?) throws -> Double {
+        guard let loss else { throw KilnError.internal("an eager trainer without a loss") }
         model.zeroGrad()
         let value = try loss(try model(Tensor(x)), Tensor(y))
         let lossValue = try value.item()
@@ -203,6 +249,7 @@ public final class Trainer {
         let value = outputs[step.signature.loss][0].asDouble
         guard value.isFinite else { throw nonFiniteLossError(value, step: count, x, y) }
         store(outputs[step.signature.carriedResults])
+        storeReports(outputs[step.signature.reports])
         return value
     }
 

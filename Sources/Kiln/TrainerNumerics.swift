@@ -21,7 +21,9 @@ extension Trainer {
     /// Runs the training step for update `count` on `(x, y)` with the reference interpreter,
     /// instruction by instruction, and describes the first value that is not finite.
     private func numericsDiagnosis(step count: Int, _ x: HostTensor, _ y: HostTensor) throws -> String {
-        let step = try tracedStep ?? TrainingStep(model: model, loss: loss, optimizer: optimizer, inputType: x.type, labelType: y.type)
+        guard let step = try tracedStep ?? loss.map({ try TrainingStep(model: model, loss: $0, optimizer: optimizer, inputType: x.type, labelType: y.type) }) else {
+            throw KilnError.internal("a trainer with neither a traced step nor a loss")
+        }
         let index = Dictionary(parameters.enumerated().map { (ObjectIdentifier($0.element), $0.offset) }, uniquingKeysWith: { a, _ in a })
         var slots: [[HostTensor]] = []
         for p in step.parameters {
@@ -50,7 +52,7 @@ extension Trainer {
         let paths = Dictionary(model.namedParameters.map { (ObjectIdentifier($0.1), $0.0) }, uniquingKeysWith: { a, _ in a })
         func path(_ p: Parameter) -> String { paths[ObjectIdentifier(p)] ?? p.name }
         let owners = step.parameters.map { (path($0), "") }
-            + step.parameters.flatMap { p in (0..<step.stateCount).map { ("optimizer state \($0) of ", path(p)) } }
+            + zip(step.parameters, step.stateCounts).flatMap { p, n in (0..<n).map { ("optimizer state \($0) of ", path(p)) } }
             + step.buffers.map { (path($0), "") }
         let values = step.function.params[step.signature.carried]
         return Dictionary(zip(values, owners.map { $0.0 + $0.1 }), uniquingKeysWith: { a, _ in a })

@@ -9,7 +9,9 @@ public typealias LossFunction = (_ output: Tensor, _ labels: Tensor) throws -> T
 /// as `signature` says (`TrainingStepSignature`):
 ///
 ///     @train_step(%x, %y, %step: f32[], [%rng_key: i64[]], params..., optimizer state..., buffers...)
-///         -> (loss, new params..., new state..., new buffers...)
+///         -> (loss, new params..., new state..., new buffers..., reports...)
+///
+/// Traced from a model, a loss and an optimizer (below), or from a `CustomTrainingStep`.
 ///
 /// `step` is the 1-based update count (for Adam's bias correction and the schedule). Buffers are
 /// the parameters the model reads but the step does not train (batch norm's running statistics,
@@ -18,7 +20,7 @@ public struct TrainingStep {
     /// The step function: traced, or given back edited (`replacingFunction`).
     public internal(set) var function: Function
     /// The forward loss function it was differentiated from (it also returns the buffers' new
-    /// values), and its gradient function.
+    /// values), and its gradient function; for a custom step, those of its first `minimize`.
     public let lossFunction: Function
     public let gradientFunction: Function
     /// The trainable parameters, in the order of the function's parameter block.
@@ -31,8 +33,13 @@ public struct TrainingStep {
     public var usesRandomKey: Bool { signature.randomKey != nil }
     /// The class count the labels must stay below (they feed `crossEntropy`), or nil.
     public let labelClasses: Int?
-    /// Optimizer state tensors per parameter.
-    public var stateCount: Int { signature.statesPerParameter }
+    /// Optimizer state tensors per parameter, in `parameters` order.
+    public var stateCounts: [Int] { signature.stateCounts }
+    /// The names of the scalars a custom step reports, in the order of `signature.reports`.
+    public internal(set) var reportNames: [String] = []
+    /// A custom step's models (as one module naming its parameters) and its groups' optimizers,
+    /// in `minimize` order; nil for a model's step.
+    var custom: (models: CustomStepModels, optimizers: [any Optimizer])?
 
     /// Traces `model` and `loss` on inputs of `inputType` and labels of `labelType`, differentiates
     /// with respect to every trained parameter (trainable, not frozen and, when `trainable` is
@@ -95,8 +102,8 @@ public struct TrainingStep {
         }
         let results = [Tensor(traced: values[0], in: step)] + updated.parameters + updated.states.flatMap { $0 } + bufferResults
         let function = try step.finish(returning: results)
-        signature = TrainingStepSignature(usesRandomKey: usesRandomKey, parameterCount: parameters.count,
-                                          statesPerParameter: optimizer.stateCount, bufferCount: buffers.count)
+        signature = TrainingStepSignature(usesRandomKey: usesRandomKey, stateCounts: parameters.map { _ in optimizer.stateCount },
+                                          bufferCount: buffers.count)
         guard signature.describes(function) else { throw KilnError.internal("the traced step does not have its signature's layout") }
         self.function = function
         self.lossFunction = lossFunction

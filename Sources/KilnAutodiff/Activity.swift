@@ -18,3 +18,12 @@ func activeValues(of f: Function, from sources: [Value], to target: Value) -> [B
     }
     return zip(varied, useful).map { $0 && $1 }
 }
+
+/// For each of `sources` (parameters of `f`), whether `f`'s first result depends on it along
+/// differentiable operands (not only through `stop_gradient`, comparisons or indices), so that
+/// `grad` has a path from it to the loss.
+public func gradientReaches(_ f: Function, from sources: [Value]) -> [Bool] {
+    guard let loss = f.results.first else { return sources.map { _ in false } }
+    let active = activeValues(of: f, from: sources, to: loss)
+    return sources.map { active[$0.id] }
+}
