@@ -149,7 +149,7 @@ final class CustomStepModels: Module {
         self.buffers = buffers.filter { !named.contains(ObjectIdentifier($0)) }
     }
 
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
+    func forward(_ x: Tensor) throws -> Tensor {
         throw KilnError("the models of a custom training step are not one function; call each model itself")
     }
 }

@@ -132,7 +132,7 @@ import KilnRuntime
             (mean, logVariance) = (try Linear(12, 2, seed: 2), try Linear(12, 2, seed: 3))
             decoder = Sequential(try Linear(2, 12, seed: 4), Activation(relu), try Linear(12, 16, seed: 5))
         }
-        func callAsFunction(_ x: Tensor) throws -> Tensor { try decoder(mean(encoder(x))) }
+        func forward(_ x: Tensor) throws -> Tensor { try decoder(mean(encoder(x))) }
     }
 
     private func vaeStep(_ vae: VAE, batch: Int) throws -> CustomTrainingStep {
@@ -237,7 +237,7 @@ import KilnRuntime
                 (mean, logVariance) = (try Linear(12, 2, seed: 2), try Linear(12, 2, seed: 3))
                 decoder = Sequential(try Linear(2, 12, seed: 4), Activation(relu), try Linear(12, 16, seed: 5))
             }
-            func callAsFunction(_ x: Tensor) throws -> Tensor { try decoder(mean(encoder(x))) }
+            func forward(_ x: Tensor) throws -> Tensor { try decoder(mean(encoder(x))) }
         }
         let vae = try VAE(), adam = Adam(lr: 0.01)
         let vaeStep = try CustomTrainingStep(inputType: TensorType(.f32, [16, 16]), labelType: TensorType(.i32, [16])) { s, x, _ in
