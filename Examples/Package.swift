@@ -3,7 +3,8 @@ import PackageDescription
 
 /// One executable per model, each written against Kiln's public API (`import Kiln`) plus
 /// `ExampleSupport` (flags, PNG output, the RESULT line the tests read).
-let examples = ["linear-regression", "mlp", "fashion-mnist", "cnn", "distillation", "transfer-learning", "optimizers"]
+let examples = ["linear-regression", "mlp", "fashion-mnist", "cnn", "char-lstm", "distillation",
+                "transfer-learning", "saliency", "transformer", "optimizers"]
 
 let package = Package(
     name: "KilnExamples",

@@ -6,7 +6,8 @@ public func imageGrid(_ images: [[Float]], width: Int, height: Int, columns: Int
     let rows = (images.count + columns - 1) / columns
     let (gridWidth, gridHeight) = (columns * (width + 1) - 1, max(0, rows * (height + 1) - 1))
     var pixels = [Float](repeating: 1, count: gridWidth * gridHeight * channels)
-    for (index, image) in images.enumerated() {
+    for index in 0..<(rows * columns) {
+        let image = index < images.count ? images[index] : []
         let (left, top) = ((index % columns) * (width + 1), (index / columns) * (height + 1))
         for y in 0..<height {
             for x in 0..<width * channels {
