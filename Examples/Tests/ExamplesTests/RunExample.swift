@@ -55,3 +55,11 @@ func pngSize(_ path: String) throws -> (width: Int, height: Int) {
     let bigEndian = { (at: Int) in bytes[at..<(at + 4)].reduce(0) { $0 << 8 | Int($1) } }
     return (bigEndian(16), bigEndian(20))
 }
+
+extension Dictionary where Key == String, Value == Double {
+    /// The figure `key` of an example's RESULT line; a missing one is an error naming it.
+    func value(_ key: String) throws -> Double {
+        guard let value = self[key] else { throw ExampleFailure(description: "the RESULT line has no '\(key)'; it has \(keys.sorted())") }
+        return value
+    }
+}
