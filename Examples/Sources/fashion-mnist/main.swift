@@ -28,11 +28,8 @@ let after = try evaluator.evaluate(testLoader)
 print("test loss \(before.loss) -> \(after.loss), accuracy \(before.accuracy ?? 0) -> \(after.accuracy ?? 0)")
 
 let first = try test.prefix(100)
-let predicted = try evaluator.predict(first.inputs).doubles
-let wrong = (0..<first.count).filter { row in
-    let logits = predicted[(row * 10)..<(row * 10 + 10)]
-    return logits.firstIndex(of: logits.max() ?? 0).map { $0 - row * 10 } != Int(first.labels[row].asDouble)
-}
+let predicted = try Tensor(evaluator.predict(first.inputs)).argmax(axis: 1).scalars()
+let wrong = (0..<first.count).filter { predicted[$0] != first.labels[$0].asDouble }
 let pixels = first.inputs.doubles.map { Float($0) * FashionMNIST.std + FashionMNIST.mean }
 let images = wrong.prefix(16).map { Array(pixels[($0 * 784)..<($0 * 784 + 784)]) }
 let grid = imageGrid(images, width: 28, height: 28, columns: 8)

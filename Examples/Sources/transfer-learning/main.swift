@@ -58,5 +58,6 @@ let change = try fineTuned.body.namedParameters.map { name, p in
     return zip(s.doubles, p.value.doubles).map { abs($0 - $1) }.max() ?? 0
 }.max() ?? 0
 print("frozen body: largest change \(change) over \(fineTuned.body.parameterCount) weights")
+guard change == 0 else { throw KilnError("the frozen body changed during fine-tuning (by up to \(change)); it must stay bit-identical") }
 report(["pretrain_accuracy": pretraining.accuracy, "loss_before": fineTuning.before, "loss_after": fineTuning.after,
         "accuracy": fineTuning.accuracy, "frozen_max_abs_change": change])

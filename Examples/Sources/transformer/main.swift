@@ -41,11 +41,7 @@ let evaluator = Evaluator(model: model, loss: loss)
 let testLoader = try DataLoader(test, batchSize: 512, shuffle: false)
 let trainer = try Trainer(model: model, loss: loss, optimizer: Adam(lr: 3e-3), inputType: loader.inputType, labelType: loader.labelType)
 let accuracy = {
-    let logits = try evaluator.predict(test.inputs).doubles, truth = test.labels.doubles
-    let predicted = truth.indices.map { i in
-        let row = logits[(i * vocabulary)..<(i * vocabulary + vocabulary)]
-        return Double((row.firstIndex(of: row.max() ?? 0) ?? 0) - i * vocabulary)
-    }
+    let predicted = try Tensor(evaluator.predict(test.inputs)).argmax(axis: 1).scalars(), truth = test.labels.doubles
     let sequencesRight = (0..<test.count).filter { s in (0..<length).allSatisfy { predicted[s * length + $0] == truth[s * length + $0] } }
     return (Double(zip(predicted, truth).filter { $0 == $1 }.count) / Double(truth.count), Double(sequencesRight.count) / Double(test.count))
 }
