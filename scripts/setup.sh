@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Kiln needs, only when something is missing.
 set -euo pipefail
-packages=(libtcc-dev tcc libopenblas-dev pkg-config zlib1g-dev dataset-fashion-mnist gcc openmpi-bin libopenmpi-dev graphviz)
+packages=(libtcc-dev tcc libopenblas-dev pkg-config zlib1g-dev dataset-fashion-mnist gcc openmpi-bin libopenmpi-dev graphviz libpng-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
