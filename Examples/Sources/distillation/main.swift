@@ -8,7 +8,7 @@ import Kiln
 final class Distillation: Module {
     let student: Sequential, teacher: Sequential
     init(student: Sequential, teacher: Sequential) { (self.student, self.teacher) = (student, teacher) }
-    func callAsFunction(_ x: Tensor) throws -> Tensor {
+    func forward(_ x: Tensor) throws -> Tensor {
         try distillationLoss(studentLogits: student(x), teacherLogits: teacher(x), temperature: 4).reshaped([1])
     }
 }

@@ -12,7 +12,7 @@ final class Classifier: Module {
                           try Linear(128, 64, initializer: .heUniform, seed: seeds.next()), Activation(relu))
         head = try Linear(64, 5, seed: seeds.next())
     }
-    func callAsFunction(_ x: Tensor) throws -> Tensor { try head(body(x)) }
+    func forward(_ x: Tensor) throws -> Tensor { try head(body(x)) }
 }
 
 /// The examples of `classes`, labelled 0..<classes.count.

@@ -18,7 +18,7 @@ final class Encoder: Module {
         output = try Linear(dimension, vocabulary, seed: seeds.next())
     }
     /// Token ids `[batch, time]` to logits `[batch * time, vocabulary]`.
-    func callAsFunction(_ ids: Tensor) throws -> Tensor {
+    func forward(_ ids: Tensor) throws -> Tensor {
         let x = try tokens(ids) + positions.tensor
         let h = try norm1(x + attention(x))
         return try output(norm2(h + feedForward(h))).reshaped([-1, output.weight.type.shape[1]])
