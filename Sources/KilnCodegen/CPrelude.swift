@@ -28,6 +28,8 @@ enum PreludeItem: Hashable, Sendable {
     /// `kiln_all_reduce(data, count, is_double, is_mean)`: `all_reduce` in place, by the runtime's
     /// communicator.
     case allReduce
+    /// A function of the kernel library (KernelLibrary.swift), which libtcc's code calls.
+    case library(LibraryKernel)
 
     /// The external symbol this item declares, when it declares one.
     var externalSymbol: String? {
@@ -38,6 +40,7 @@ enum PreludeItem: Hashable, Sendable {
         case let .math(f, d): return f.name(d)
         case .pthread(let p): return p.rawValue
         case .allReduce: return "kiln_all_reduce"
+        case .library(let kernel): return kernel.name
         default: return nil
         }
     }
@@ -45,7 +48,7 @@ enum PreludeItem: Hashable, Sendable {
     /// The C name the item declares.
     var functionName: String {
         switch self {
-        case .memcpy, .memset, .gemm, .math, .pthread, .allReduce: return externalSymbol ?? ""
+        case .memcpy, .memset, .gemm, .math, .pthread, .allReduce, .library: return externalSymbol ?? ""
         case .floatFromBits(let d): return "kiln_\(d.rawValue)_bits"
         case .absFloat(let d), .absInt(let d): return "kiln_abs_\(d.rawValue)"
         case .signFloat(let d): return "kiln_sign_\(d.rawValue)"
@@ -66,7 +69,8 @@ enum PreludeItem: Hashable, Sendable {
     /// Items this item's text refers to.
     var dependencies: [PreludeItem] {
         switch self {
-        case .im2col, .col2im: return [.ceilDiv, .memset]
+        case .im2col(let d): return libraryAlternative(.im2col(d)).map { [.ceilDiv, .memset, .library($0)] } ?? [.ceilDiv, .memset]
+        case .col2im(let d): return libraryAlternative(.col2im(d)).map { [.ceilDiv, .memset, .library($0)] } ?? [.ceilDiv, .memset]
         case .threadPool: return PthreadFunction.allCases.map(PreludeItem.pthread)
         default: return []
         }
@@ -80,6 +84,7 @@ enum PreludeItem: Hashable, Sendable {
         case .pthread(let p): return p.prototype
         case .threadPool(let threads): return threadPoolText(threads: threads)
         case .allReduce: return "void kiln_all_reduce(void *, long, int, int);"
+        case .library(let kernel): return kernel.prototype
         case .gemm(let d):
             let t = cType(d)
             return "void \(functionName)(int, int, int, int, int, int, \(t), const \(t) *, int, const \(t) *, int, \(t), \(t) *, int);"
@@ -136,8 +141,8 @@ enum PreludeItem: Hashable, Sendable {
             """
         case .ceilDiv:
             return "static long \(functionName)(long a, long b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }  /* b > 0 */"
-        case .im2col(let d): return im2colDefinition(functionName, d)
-        case .col2im(let d): return col2imDefinition(functionName, d)
+        case .im2col(let d): return withLibraryAlternative(functionName, .im2col(d), im2colDefinition(functionName, d))
+        case .col2im(let d): return withLibraryAlternative(functionName, .col2im(d), col2imDefinition(functionName, d))
         }
     }
 
@@ -150,6 +155,17 @@ enum PreludeItem: Hashable, Sendable {
 
 private func floatAndBits(_ d: DType) -> (String, String) {
     (cType(d), d == .f32 ? "unsigned" : "unsigned long long")
+}
+
+/// `kernel` when the library has it.
+private func libraryAlternative(_ kernel: LibraryKernel) -> LibraryKernel? {
+    LibraryKernel.dtypes.contains(kernel.dtype) ? kernel : nil
+}
+
+/// The helper `name` defined as `definition` for gcc and as the library's `kernel` for libtcc.
+private func withLibraryAlternative(_ name: String, _ kernel: LibraryKernel, _ definition: String) -> String {
+    guard let kernel = libraryAlternative(kernel) else { return definition }
+    return "#ifdef __TINYC__\n#define \(name) \(kernel.name)\n#else\n\(definition)\n#endif"
 }
 
 /// `items` and everything they depend on.
@@ -176,6 +192,6 @@ func externalSymbols(_ items: Set<PreludeItem>) -> [String] {
 public let allExternalSymbols: [String] = {
     let items: [PreludeItem] = [.memcpy, .memset, .allReduce] + [DType.f32, .f64].flatMap { d in
         [PreludeItem.gemm(d)] + MathFunction.allCases.map { PreludeItem.math($0, d) }
-    } + PthreadFunction.allCases.map(PreludeItem.pthread)
+    } + PthreadFunction.allCases.map(PreludeItem.pthread) + LibraryKernel.all.map(PreludeItem.library)
     return items.compactMap(\.externalSymbol).sorted()
 }()
