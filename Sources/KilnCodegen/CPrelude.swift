@@ -41,6 +41,8 @@ enum PreludeItem: Hashable, Sendable {
     case threadPool(threads: Int), pthread(PthreadFunction)
     /// The runtime's `all_reduce` entry points (`AllReduceCall`).
     case allReduce(AllReduceCall)
+    /// A function of the kernel library (KernelLibrary.swift), which libtcc's code calls.
+    case library(LibraryKernel)
 
     /// The external symbol this item declares, when it declares one.
     var externalSymbol: String? {
@@ -51,6 +53,7 @@ enum PreludeItem: Hashable, Sendable {
         case let .math(f, d): return f.name(d)
         case .pthread(let p): return p.rawValue
         case .allReduce(let c): return "kiln_all_reduce_" + c.rawValue
+        case .library(let kernel): return kernel.name
         default: return nil
         }
     }
@@ -58,7 +61,7 @@ enum PreludeItem: Hashable, Sendable {
     /// The C name the item declares.
     var functionName: String {
         switch self {
-        case .memcpy, .memset, .gemm, .math, .pthread, .allReduce: return externalSymbol ?? ""
+        case .memcpy, .memset, .gemm, .math, .pthread, .allReduce, .library: return externalSymbol ?? ""
         case .floatFromBits(let d): return "kiln_\(d.rawValue)_bits"
         case .absFloat(let d), .absInt(let d): return "kiln_abs_\(d.rawValue)"
         case .signFloat(let d): return "kiln_sign_\(d.rawValue)"
@@ -79,7 +82,8 @@ enum PreludeItem: Hashable, Sendable {
     /// Items this item's text refers to.
     var dependencies: [PreludeItem] {
         switch self {
-        case .im2col, .col2im: return [.ceilDiv, .memset]
+        case .im2col(let d): return libraryAlternative(.im2col(d)).map { [.ceilDiv, .memset, .library($0)] } ?? [.ceilDiv, .memset]
+        case .col2im(let d): return libraryAlternative(.col2im(d)).map { [.ceilDiv, .memset, .library($0)] } ?? [.ceilDiv, .memset]
         case .threadPool: return PthreadFunction.allCases.map(PreludeItem.pthread)
         default: return []
         }
@@ -93,6 +97,7 @@ enum PreludeItem: Hashable, Sendable {
         case .pthread(let p): return p.prototype
         case .threadPool(let threads): return threadPoolText(threads: threads)
         case .allReduce(let c): return c.prototype
+        case .library(let kernel): return kernel.prototype
         case .gemm(let d):
             let t = cType(d)
             return "void \(functionName)(int, int, int, int, int, int, \(t), const \(t) *, int, const \(t) *, int, \(t), \(t) *, int);"
@@ -149,8 +154,8 @@ enum PreludeItem: Hashable, Sendable {
             """
         case .ceilDiv:
             return "static long \(functionName)(long a, long b) { return a >= 0 ? (a + b - 1) / b : -(-a / b); }  /* b > 0 */"
-        case .im2col(let d): return im2colDefinition(functionName, d)
-        case .col2im(let d): return col2imDefinition(functionName, d)
+        case .im2col(let d): return withLibraryAlternative(functionName, .im2col(d), im2colDefinition(functionName, d))
+        case .col2im(let d): return withLibraryAlternative(functionName, .col2im(d), col2imDefinition(functionName, d))
         }
     }
 
@@ -163,6 +168,17 @@ enum PreludeItem: Hashable, Sendable {
 
 private func floatAndBits(_ d: DType) -> (String, String) {
     (cType(d), d == .f32 ? "unsigned" : "unsigned long long")
+}
+
+/// `kernel` when the library has it.
+private func libraryAlternative(_ kernel: LibraryKernel) -> LibraryKernel? {
+    LibraryKernel.dtypes.contains(kernel.dtype) ? kernel : nil
+}
+
+/// The helper `name` defined as `definition` for gcc and as the library's `kernel` for libtcc.
+private func withLibraryAlternative(_ name: String, _ kernel: LibraryKernel, _ definition: String) -> String {
+    guard let kernel = libraryAlternative(kernel) else { return definition }
+    return "#ifdef __TINYC__\n#define \(name) \(kernel.name)\n#else\n\(definition)\n#endif"
 }
 
 /// `items` and everything they depend on.
@@ -189,6 +205,6 @@ func externalSymbols(_ items: Set<PreludeItem>) -> [String] {
 public let allExternalSymbols: [String] = {
     let items: [PreludeItem] = [.memcpy, .memset] + AllReduceCall.allCases.map(PreludeItem.allReduce) + [DType.f32, .f64].flatMap { d in
         [PreludeItem.gemm(d)] + MathFunction.allCases.map { PreludeItem.math($0, d) }
-    } + PthreadFunction.allCases.map(PreludeItem.pthread)
+    } + PthreadFunction.allCases.map(PreludeItem.pthread) + LibraryKernel.all.map(PreludeItem.library)
     return items.compactMap(\.externalSymbol).sorted()
 }()

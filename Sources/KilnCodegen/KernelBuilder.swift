@@ -14,6 +14,8 @@ struct KernelBuilder {
     /// to run on them (`CodegenOptions`).
     var threads = 1
     var parallelThreshold = Int.max
+    /// True while a lowering writes gcc's loops after libtcc's library call (`poolFromLibrary`).
+    var writingInlineAlternative = false
     /// The loops that run on the pool, each written as its own C function (see `definition`).
     private(set) var regions: [ParallelRegion] = []
     /// Where the body calls each region: line index, indentation, region.

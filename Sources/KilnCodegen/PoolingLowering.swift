@@ -57,6 +57,7 @@ extension KernelBuilder {
 
     /// The first maximum of each window (padding ignored); `-inf` for windows of an empty input.
     mutating func lowerMaxPool(_ p: PoolAttributes, _ x: TensorType, _ out: TensorType) {
+        if poolFromLibrary(LibraryKernel.maxPool, p, input: x, pooled: out.shape, inline: { $0.lowerMaxPool(p, x, out) }) { return }
         guard x.count > 0 else { return fill("out", count: out.count, value: .float(-.infinity), out.dtype) }
         poolWindows(p, input: x, pooled: out.shape) { k in
             k.firstMaximum(x)
@@ -66,6 +67,7 @@ extension KernelBuilder {
 
     /// The window sum over in-bounds positions (row-major) divided by the full window size.
     mutating func lowerAvgPool(_ p: PoolAttributes, _ x: TensorType, _ out: TensorType) {
+        if poolFromLibrary(LibraryKernel.avgPool, p, input: x, pooled: out.shape, inline: { $0.lowerAvgPool(p, x, out) }) { return }
         guard x.count > 0 else { return zero(out.count, out.dtype) }
         poolWindows(p, input: x, pooled: out.shape) { k in
             k.line("\(cType(x.dtype)) sum = 0;")
@@ -76,6 +78,7 @@ extension KernelBuilder {
 
     /// Each output gradient added at the first maximum of its window.
     mutating func lowerMaxPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
+        if poolFromLibrary(LibraryKernel.maxPoolGrad, p, input: x, pooled: grad.shape, inline: { $0.lowerMaxPoolGrad(p, x, grad) }) { return }
         poolWindows(p, input: x, pooled: grad.shape, zeroing: true) { k in
             k.firstMaximum(x)
             k.line("out[at] += grad[po];")
@@ -84,6 +87,7 @@ extension KernelBuilder {
 
     /// Each output gradient divided by the window size, added at every in-bounds window position.
     mutating func lowerAvgPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
+        if poolFromLibrary(LibraryKernel.avgPoolGrad, p, input: x, pooled: grad.shape, inline: { $0.lowerAvgPoolGrad(p, x, grad) }) { return }
         poolWindows(p, input: x, pooled: grad.shape, zeroing: true) { k in
             k.line("\(cType(x.dtype)) share = grad[po] / \(p.window[0] * p.window[1]);")
             k.line("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * \(x.shape[3]) + j] += share;")

@@ -1,4 +1,5 @@
 import CBLAS
+import CKilnKernels
 import KilnIR
 import KilnRuntime
 #if canImport(Glibc)
@@ -32,6 +33,19 @@ private typealias MutexFunction = @convention(c) (UnsafeMutablePointer<pthread_m
 private typealias CondInit = @convention(c) (UnsafeMutablePointer<pthread_cond_t>, UnsafePointer<pthread_condattr_t>?) -> Int32
 private typealias CondFunction = @convention(c) (UnsafeMutablePointer<pthread_cond_t>) -> Int32
 private typealias CondWait = @convention(c) (UnsafeMutablePointer<pthread_cond_t>, UnsafeMutablePointer<pthread_mutex_t>) -> Int32
+
+private typealias ImageF32 = @convention(c) (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int, Int, Int, Int, Int, Int,
+                                               Int, Int, Int, Int, Int, Int, Int, Int) -> Void
+private typealias ImageF64 = @convention(c) (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int, Int, Int, Int, Int, Int,
+                                               Int, Int, Int, Int, Int, Int, Int, Int) -> Void
+private typealias PoolF32 = @convention(c) (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int, Int, Int, Int, Int, Int,
+                                              Int, Int, Int, Int, Int, Int) -> Void
+private typealias PoolF64 = @convention(c) (UnsafeMutablePointer<Double>?, UnsafePointer<Double>?, Int, Int, Int, Int, Int, Int,
+                                              Int, Int, Int, Int, Int, Int) -> Void
+private typealias PoolGradF32 = @convention(c) (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, UnsafePointer<Float>?, Int, Int,
+                                                  Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) -> Void
+private typealias PoolGradF64 = @convention(c) (UnsafeMutablePointer<Double>?, UnsafePointer<Double>?, UnsafePointer<Double>?, Int, Int,
+                                                  Int, Int, Int, Int, Int, Int, Int, Int, Int, Int) -> Void
 
 /// `kiln_all_reduce_start(data, count, is_double, is_mean)`: starts compiled `all_reduce` in
 /// place through the active communicator and returns its request (0: done already). With
@@ -103,6 +117,18 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     case "cos": return address(cos as DoubleFunction)
     case "floor": return address(floor as DoubleFunction)
     case "pow": return address(pow as DoubleBinary)
+    case "kiln_lib_im2col_f32": return address(kiln_lib_im2col_f32 as ImageF32)
+    case "kiln_lib_col2im_f32": return address(kiln_lib_col2im_f32 as ImageF32)
+    case "kiln_lib_max_pool_f32": return address(kiln_lib_max_pool_f32 as PoolF32)
+    case "kiln_lib_avg_pool_f32": return address(kiln_lib_avg_pool_f32 as PoolF32)
+    case "kiln_lib_max_pool_grad_f32": return address(kiln_lib_max_pool_grad_f32 as PoolGradF32)
+    case "kiln_lib_avg_pool_grad_f32": return address(kiln_lib_avg_pool_grad_f32 as PoolF32)
+    case "kiln_lib_im2col_f64": return address(kiln_lib_im2col_f64 as ImageF64)
+    case "kiln_lib_col2im_f64": return address(kiln_lib_col2im_f64 as ImageF64)
+    case "kiln_lib_max_pool_f64": return address(kiln_lib_max_pool_f64 as PoolF64)
+    case "kiln_lib_avg_pool_f64": return address(kiln_lib_avg_pool_f64 as PoolF64)
+    case "kiln_lib_max_pool_grad_f64": return address(kiln_lib_max_pool_grad_f64 as PoolGradF64)
+    case "kiln_lib_avg_pool_grad_f64": return address(kiln_lib_avg_pool_grad_f64 as PoolF64)
     case "pthread_create": return address(pthread_create as ThreadCreate)
     case "pthread_join": return address(pthread_join as ThreadJoin)
     case "pthread_mutex_init": return address(pthread_mutex_init as MutexInit)
