@@ -70,6 +70,9 @@ private struct ConvScratch {
     }
 }
 
+/// The chunk loop's index when `first` is it (not a constant): the local a parallel part needs.
+private func chunkLocals(_ first: String) -> [String] { Int(first) == nil ? [first] : [] }
+
 /// ` + first * scale`, or ` + (first + s) * scale` for sample `s` of a chunk; nothing for sample 0.
 private func sampleOffset(_ first: String, _ scale: Int, sample: String? = nil) -> String {
     switch (first, sample) {
@@ -105,12 +108,26 @@ extension KernelBuilder {
 
     /// Copies `rows` blocks of `outer × inner` rows of `length` elements from `src` (block-major:
     /// row (x, y) at `(x·inner + y)·length`) to `dst` transposed (row (x, y) at `(y·outer + x)·length`).
-    private mutating func transposeRows(_ src: String, _ dst: String, outer: Int, inner: Int, length: Int, _ dtype: DType) {
+    /// Threads split the blocks `x` (`passing` names the locals `src` and `dst` use).
+    private mutating func transposeRows(_ src: String, _ dst: String, outer: Int, inner: Int, length: Int, _ dtype: DType,
+                                        passing: [String] = []) {
         guard outer * inner * length > 0 else { return }
-        open("for (long x = 0; x < \(outer); x++) for (long y = 0; y < \(inner); y++)")
-        line(call(.memcpy, "\(dst) + (y * \(outer) + x) * \(length)", "\(src) + (x * \(inner) + y) * \(length)",
-                  "\(length) * sizeof(\(cType(dtype)))") + ";")
-        close()
+        parallelFor(outer, work: outer * inner * length, passing: passing) { k, range in
+            k.open("for (long x = \(range.lo); x < \(range.hi); x++) for (long y = 0; y < \(inner); y++)")
+            k.line(k.call(.memcpy, "\(dst) + (y * \(outer) + x) * \(length)", "\(src) + (x * \(inner) + y) * \(length)",
+                          "\(length) * sizeof(\(cType(dtype)))") + ";")
+            k.close()
+        }
+    }
+
+    /// `call(s)` for every sample `s` of a chunk of `samples`, threads splitting the samples
+    /// (each call writes only its own sample's part; `work` elements per sample).
+    private mutating func forEachSample(_ samples: Int, first: String, work: Int, _ call: (String) -> String) {
+        parallelFor(samples, work: samples * work, passing: chunkLocals(first)) { k, range in
+            k.open("for (long s = \(range.lo); s < \(range.hi); s++)")
+            k.line(call("s"))
+            k.close()
+        }
     }
 
     /// The im2col columns of samples `first ..< first + samples` of `input`, side by side in `cols`;
@@ -124,9 +141,9 @@ extension KernelBuilder {
         if samples == 1 {
             line("\(name)(\((["\(input)\(sampleOffset(first, g.imageSize))", cols] + tail).joined(separator: ", ")));")
         } else {
-            open("for (long s = 0; s < \(samples); s++)")
-            line("\(name)(\((["\(input)\(sampleOffset(first, g.imageSize, sample: "s"))", "\(cols) + s * \(g.positions)"] + tail).joined(separator: ", ")));")
-            close()
+            forEachSample(samples, first: first, work: g.patchSize * g.positions) { s in
+                "\(name)(\((["\(input)\(sampleOffset(first, g.imageSize, sample: s))", "\(cols) + \(s) * \(g.positions)"] + tail).joined(separator: ", ")));"
+            }
         }
         return cols
     }
@@ -138,7 +155,7 @@ extension KernelBuilder {
                                           into packed: String, _ dtype: DType) -> String {
         let sample = array + sampleOffset(first, channels * positions)
         guard samples > 1 else { return sample }
-        transposeRows(sample, packed, outer: samples, inner: channels, length: positions, dtype)
+        transposeRows(sample, packed, outer: samples, inner: channels, length: positions, dtype, passing: chunkLocals(first))
         return packed
     }
 
@@ -207,9 +224,9 @@ extension KernelBuilder {
             if samples == 1 {
                 k.line("\(col2im)(\((["cols", "out\(sampleOffset(first, g.imageSize))"] + tail).joined(separator: ", ")));")
             } else {
-                k.open("for (long s = 0; s < \(samples); s++)")
-                k.line("\(col2im)(\((["cols + s * \(p)", "out\(sampleOffset(first, g.imageSize, sample: "s"))"] + tail).joined(separator: ", ")));")
-                k.close()
+                k.forEachSample(samples, first: first, work: g.patchSize * p) { s in
+                    "\(col2im)(\((["cols + \(s) * \(p)", "out\(sampleOffset(first, g.imageSize, sample: s))"] + tail).joined(separator: ", ")));"
+                }
             }
         }
     }

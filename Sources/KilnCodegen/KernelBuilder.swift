@@ -62,8 +62,9 @@ struct KernelBuilder {
     /// chunks of `grain` iterations; on one thread otherwise. `body` writes the iterations
     /// `range.lo ..< range.hi` (C expressions) and may only touch memory those iterations own (and
     /// per-part scratch, indexed by `range.part`); it runs in a function of its own, seeing the
-    /// kernel's parameters but not its locals.
-    mutating func parallelFor<E: Error>(_ count: Int, grain: Int = 1, work: Int,
+    /// kernel's parameters but not its locals, except the `long` locals named in `passing` (such
+    /// as an enclosing loop's index), which each part receives by value.
+    mutating func parallelFor<E: Error>(_ count: Int, grain: Int = 1, work: Int, passing: [String] = [],
                                         _ body: (inout KernelBuilder, ParallelRange) throws(E) -> Void) throws(E) {
         guard threads > 1, work >= parallelThreshold, (count + grain - 1) / grain >= 2, !inRegion else {
             return try body(&self, ParallelRange(lo: "0", hi: "\(count)", part: "0", parts: 1))
@@ -72,7 +73,7 @@ struct KernelBuilder {
         (lines, depth, inRegion) = ([], 1, true)
         defer { inRegion = false }
         try body(&self, ParallelRange(lo: "lo", hi: "hi", part: "t", parts: threads * partsPerThread))
-        regions.append(ParallelRegion(lines: lines, count: count, grain: grain))
+        regions.append(ParallelRegion(lines: lines, count: count, grain: grain, passed: passing))
         (lines, depth) = saved
         use(.threadPool(threads: threads))
         regionCalls.append((lines.count, depth, regions.count - 1))
@@ -85,6 +86,7 @@ struct KernelBuilder {
         var text: [String] = []
         for (k, region) in regions.enumerated() {
             let unpack = parameters.enumerated().map { "  \($1.type)\($1.name) = (\($1.type))ctx[\($0)];" }
+                + region.passed.enumerated().map { "  long \($1) = (long)ctx[\(parameters.count + $0)];" }
             text.append((["/* \(name), parallel loop \(k): iterations lo..<hi, part t */",
                           "static void \(name)_part\(k)(void **ctx, long lo, long hi, long t) {"] + unpack + partLocals + region.lines + ["}"])
                 .joined(separator: "\n"))
@@ -92,8 +94,8 @@ struct KernelBuilder {
         var body = lines
         for call in regionCalls {
             let region = regions[call.region], indent = String(repeating: "  ", count: call.depth)
-            let pointers = parameters.enumerated().map { "ctx[\($0)] = (void *)\($1.name);" }.joined(separator: " ")
-            body[call.line] = indent + "{ void *ctx[\(max(parameters.count, 1))]; \(pointers) kiln_parallel_for(\(name)_part\(call.region), ctx, \(region.count), \(region.grain)); }"
+            let pointers = (parameters.map(\.name) + region.passed).enumerated().map { "ctx[\($0)] = (void *)\($1);" }.joined(separator: " ")
+            body[call.line] = indent + "{ void *ctx[\(max(parameters.count + region.passed.count, 1))]; \(pointers) kiln_parallel_for(\(name)_part\(call.region), ctx, \(region.count), \(region.grain)); }"
         }
         let signature = parameters.map { $0.type + $0.name }.joined(separator: ", ")
         text.append(([comment, "static void \(name)(\(signature)) {"] + body + ["}"]).joined(separator: "\n"))
@@ -187,11 +189,12 @@ struct ParallelRange {
 }
 
 /// A loop of a kernel run by the pool: its body (over `lo..<hi` on thread `t`), its iteration
-/// count and the grain of its partition.
+/// count, the grain of its partition and the `long` locals passed to its parts.
 struct ParallelRegion {
     var lines: [String]
     var count: Int
     var grain: Int
+    var passed: [String] = []
 }
 
 /// Whether `value` stored as `dtype` has all bytes zero (so `memset` can write it).

@@ -119,6 +119,35 @@ import Testing
         }
     }
 
+    /// Threads split a chunk's im2col, col2im and row copies by sample (or by block of rows), each
+    /// part writing its own samples' columns or images, so the gemm calls and every sum are those
+    /// of one thread: bit-exact against one thread, and within the bound above of the interpreter
+    /// (exact with one sample per product), on 2 and 3 threads with every loop parallel.
+    @Test(arguments: [2, 3])
+    func threadsSplitTheChunks(threads: Int) throws {
+        for c in Self.cases {
+            for (f, terms) in try Self.products(c, .f32) {
+                let perSample = try Self.columnsPerSample(c)
+                for bound in Self.bounds(perSample) {
+                    let options = CodegenOptions(reductionAccumulators: 1, convolutionChunkElements: bound,
+                                                 threads: threads, parallelThreshold: 0)
+                    let serial = CodegenOptions(reductionAccumulators: 1, convolutionChunkElements: bound, threads: 1)
+                    let compiled = try JITCompiler.shared.compile(f, options: options)
+                    let chunked = bound >= 2 * perSample && c.input[0] > 1
+                    #expect(!chunked || compiled.cSource.contains("kiln_parallel_for("), "\(f.body[0].op.name) \(c), bound \(bound)")
+                    let inputs = try testInputs(f, seed: 11, edges: false)
+                    let one = try JITCompiler.shared.compile(f, options: serial).run(inputs)
+                    if let p = mismatch(try compiled.run(inputs), one, .exact) {
+                        Issue.record("\(f.body[0].op.name) \(c), chunk bound \(bound), \(threads) threads against 1: \(p)")
+                    }
+                    if let p = try Self.problem(f, terms: terms, options: options, exact: bound == 1, seed: 11) {
+                        Issue.record("\(f.body[0].op.name) \(c), chunk bound \(bound), \(threads) threads: \(p)")
+                    }
+                }
+            }
+        }
+    }
+
     /// conv2d, bias and relu: the fuse pass takes the convolution into the epilogue's kernel,
     /// whose loop reads the product (straight from the output for one sample per product, from
     /// scratch in `[O, N·P]` order otherwise). Bit-exact against the interpreter per sample, and
@@ -143,12 +172,16 @@ import Testing
         #expect(mismatch(try compiled.run(inputs), try interpret(original, inputs: inputs), .exact) == nil)
         for bound in [CodegenOptions.defaultConvolutionChunkElements, 2 * 27 * 42] {
             let options = CodegenOptions(convolutionChunkElements: bound)
+            let parallel = CodegenOptions(convolutionChunkElements: bound, threads: 2, parallelThreshold: 0)
+            let threaded = try JITCompiler.shared.compile(fused, options: parallel)
+            #expect(threaded.cSource.contains("kiln_parallel_for("))
             let kernel = try JITCompiler.shared.compile(fused, options: options)
             let unfused = try JITCompiler.shared.compile(original, options: options)
             #expect(kernel.cSource.contains("prod[") && kernel.arenaPeakBytes > 0)
             let calls = kernel.cSource.components(separatedBy: "cblas_sgemm(101").count - 1
             #expect(calls == (bound == 2 * 27 * 42 ? 2 : 1), "a loop over chunks of two samples, then the last one")
             #expect(mismatch(try kernel.run(inputs), try unfused.run(inputs), .exact) == nil, "chunk bound \(bound)")
+            #expect(mismatch(try threaded.run(inputs), try unfused.run(inputs), .exact) == nil, "chunk bound \(bound), 2 threads")
         }
     }
 
