@@ -61,13 +61,16 @@ public final class Trainer {
     /// place of the traced step, whose signature it must have; `passes` optimize the compiled
     /// step; `checkNumerics` diagnoses a non-finite loss. With `dataParallel`, every rank must
     /// create its trainer together: the ranks check that they traced the same step and take rank
-    /// 0's parameters (`DataParallel.synchronize`).
+    /// 0's parameters (`DataParallel.synchronize`). Errors of the traced model name the line that
+    /// created the trainer.
     public convenience init(model: any Module, loss: @escaping LossFunction, optimizer: any Optimizer,
                             inputType: TensorType, labelType: TensorType, mode: ExecutionMode = .compiled,
                             trainable: [String]? = nil, stepFunction: Function? = nil, passes: PassPipeline = .standard(),
-                            checkNumerics: Bool = false, dataParallel: DataParallel? = nil) throws {
+                            checkNumerics: Bool = false, dataParallel: DataParallel? = nil,
+                            file: StaticString = #fileID, line: UInt = #line, column: UInt = #column) throws {
         try optimizer.checkArguments()
         model.setTraining(true)
+        let (traced, compiled, trained) = try atCallSite(file, line, column) { () throws -> (TrainingStep?, CompiledTrainingStep?, [Parameter]) in
         let traced: TrainingStep?, compiled: CompiledTrainingStep?, trained: [Parameter]
         switch mode {
         case .eager:
@@ -84,6 +87,8 @@ public final class Trainer {
                                                 stepFunction: stepFunction, passes: passes, dataParallel: dataParallel)
             traced = compiled?.step
             trained = compiled?.step.parameters ?? []
+        }
+        return (traced, compiled, trained)
         }
         try self.init(model: model, loss: loss, optimizer: optimizer, mode: mode, traced: traced, compiled: compiled,
                       parameters: trained, stateCounts: traced?.stateCounts ?? trained.map { _ in optimizer.stateCount },
