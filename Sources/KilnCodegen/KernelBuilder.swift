@@ -14,6 +14,8 @@ struct KernelBuilder {
     /// to run on them (`CodegenOptions`).
     var threads = 1
     var parallelThreshold = Int.max
+    /// Whether f32 `exp`, `log`, `tanh` and `sigmoid` call libm (`CodegenOptions.libmFunctions`).
+    var libmFunctions = false
     /// The loops that run on the pool, each written as its own C function (see `definition`).
     private(set) var regions: [ParallelRegion] = []
     /// Where the body calls each region: line index, indentation, region.
