@@ -15,21 +15,26 @@ extension KernelBuilder {
     }
 }
 
-/// The C expression of `u` applied to the element expression `x` of `dtype`.
+/// The C expression of `u` applied to the element expression `x` of `dtype`: f32 `exp`, `log`,
+/// `tanh` and `sigmoid` use the inline polynomials (`InlineMath`) unless `libmFunctions` is set.
 func unaryExpression(_ u: UnaryOp, _ dtype: DType, _ x: String, _ k: inout KernelBuilder) throws(KilnError) -> String {
     if dtype.isFloat {
         let one = dtype == .f32 ? "1.0f" : "1.0"
+        let inline = dtype == .f32 && !k.libmFunctions
+        func exp(_ x: String) -> String {
+            inline ? k.call(.inlineMath(.exp), x) : k.call(.math(.exp, dtype), x)
+        }
         switch u {
         case .neg: return "-\(x)"
         case .abs: return k.call(.absFloat(dtype), x)
         case .sign: return k.call(.signFloat(dtype), x)
         case .relu: return k.call(.reluFloat(dtype), x)
-        case .exp: return k.call(.math(.exp, dtype), x)
-        case .log: return k.call(.math(.log, dtype), x)
+        case .exp: return exp(x)
+        case .log: return inline ? k.call(.inlineMath(.log), x) : k.call(.math(.log, dtype), x)
         case .sqrt: return k.call(.math(.sqrt, dtype), x)
         case .rsqrt: return "\(one) / \(k.call(.math(.sqrt, dtype), x))"
-        case .tanh: return k.call(.math(.tanh, dtype), x)
-        case .sigmoid: return "\(one) / (\(one) + \(k.call(.math(.exp, dtype), "-\(x)")))"
+        case .tanh: return inline ? k.call(.inlineMath(.tanh), x) : k.call(.math(.tanh, dtype), x)
+        case .sigmoid: return "\(one) / (\(one) + \(exp("-\(x)")))"
         case .sin: return k.call(.math(.sin, dtype), x)
         case .cos: return k.call(.math(.cos, dtype), x)
         case .floor: return k.call(.math(.floor, dtype), x)

@@ -16,6 +16,8 @@ struct KernelBuilder {
     var parallelThreshold = Int.max
     /// True while a lowering writes gcc's loops after libtcc's library call (`poolFromLibrary`).
     var writingInlineAlternative = false
+    /// Whether f32 `exp`, `log`, `tanh` and `sigmoid` call libm (`CodegenOptions.libmFunctions`).
+    var libmFunctions = false
     /// The loops that run on the pool, each written as its own C function (see `definition`).
     private(set) var regions: [ParallelRegion] = []
     /// Where the body calls each region: line index, indentation, region.

@@ -17,16 +17,20 @@ public struct CodegenOptions: Hashable, Sendable {
     /// The least work (elements times their cost: 8 for a libm call, 1 otherwise) of a loop that
     /// runs on several threads; smaller loops stay on the calling thread.
     public var parallelThreshold: Int
+    /// Whether f32 `exp`, `log`, `tanh` and `sigmoid` call libm as the interpreter does (bit-exact);
+    /// by default they are inline polynomials gcc vectorizes, within a few ulp of libm (`InlineMath`).
+    public var libmFunctions: Bool
 
     /// The work below which a loop stays serial by default (measured, docs/codegen.md, Threads).
     public static let defaultParallelThreshold = 32_768
 
     public init(reductionAccumulators: Int = 4, convolutionChunkElements: Int = defaultConvolutionChunkElements,
-                threads: Int? = nil, parallelThreshold: Int = defaultParallelThreshold) {
+                threads: Int? = nil, parallelThreshold: Int = defaultParallelThreshold, libmFunctions: Bool = false) {
         self.reductionAccumulators = min(max(reductionAccumulators, 1), 8)
         self.convolutionChunkElements = max(convolutionChunkElements, 1)
         self.threads = threads.map { min(max($0, 1), maxThreads) }
         self.parallelThreshold = max(parallelThreshold, 0)
+        self.libmFunctions = libmFunctions
     }
 
     /// These options with `threads` decided (from the environment when nil).
@@ -78,6 +82,7 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
     var k = KernelBuilder()
     k.threads = options.threads ?? 1
     k.parallelThreshold = options.parallelThreshold
+    k.libmFunctions = options.libmFunctions
     let names: [String]
     switch inst.op {
     case let .constant(literal, _):

@@ -7,7 +7,7 @@ import KilnTestSupport
 import Testing
 
 /// Random functions of every op and dtype (Sources/KilnTestSupport), optimized with the default
-/// pipeline and compiled, and interpreted, on random inputs: the results must be bit-exact. Functions summing floats are compiled with one
+/// pipeline and compiled, and interpreted, on random inputs: the results must be bit-exact (libm for f32 exp/log/tanh). Functions summing floats are compiled with one
 /// accumulator per reduction and one sample per convolution product (the interpreter's order);
 /// the others with the default options.
 /// `KILN_DIFF_CASES` cases (default 2000) from `KILN_RANDOM_SEED` (default 0); a failing case is
@@ -32,7 +32,7 @@ import Testing
     /// With `threads`, every loop of at least two chunks runs on that many threads.
     static func problem(_ c: FailingCase, threads: Int? = nil) -> String? {
         let exact = sumsFloats(c.function)
-        var options = exact ? exactOptions : CodegenOptions()
+        var options = exact ? exactOptions : CodegenOptions(libmFunctions: true)
         if let threads { (options.threads, options.parallelThreshold) = (threads, 0) }
         do {
             var optimized = c.function

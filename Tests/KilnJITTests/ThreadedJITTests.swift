@@ -81,9 +81,31 @@ import Testing
     }
 
     /// Options running every loop with at least two chunks on `threads` threads, summing in the
-    /// interpreter's order.
-    static func parallel(_ threads: Int) -> CodegenOptions {
-        CodegenOptions(reductionAccumulators: 1, threads: threads, parallelThreshold: 0)
+    /// interpreter's order, with libm's (or the inline) f32 math.
+    static func parallel(_ threads: Int, libm: Bool = true) -> CodegenOptions {
+        CodegenOptions(reductionAccumulators: 1, threads: threads, parallelThreshold: 0, libmFunctions: libm)
+    }
+
+    /// The inline f32 math in threaded loops, on libtcc and gcc: the same bits on 1 and 2 threads,
+    /// within `interpreterTolerance` of the interpreter.
+    @Test func inlineMathOnThreads() throws {
+        for f in try Self.functions {
+            let inputs = try testInputs(f, seed: 5)
+            let reference = try interpret(f, inputs: inputs)
+            var results: [[HostTensor]] = []
+            for threads in [1, 2] {
+                let options = Self.parallel(threads, libm: false)
+                let (baseline, optimized, compiled) = try OptimizingTierTests.bothTiers(f, inputs, options: options)
+                #expect(compiled.isOptimized, "@\(f.name): \(compiled.optimizingTierStatus)")
+                for (tier, outputs) in [("tcc", baseline), ("gcc", optimized)] {
+                    if let problem = mismatch(outputs, reference, interpreterTolerance(options)) {
+                        Issue.record("@\(f.name), \(tier), \(threads) threads: \(problem)")
+                    }
+                }
+                results.append(optimized)
+            }
+            #expect(mismatch(results[1], results[0], .exact) == nil, "@\(f.name): 2 threads vs 1")
+        }
     }
 
     @Test(arguments: [1, 2, 3, 4])
