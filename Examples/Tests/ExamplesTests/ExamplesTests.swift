@@ -47,6 +47,7 @@ import Testing
         #expect(try r.value("loss_after") < r.value("loss_before") / 10)
         #expect(try r.value("teacher_accuracy") > 0.7)
         #expect(try r.value("accuracy") > 0.65)
+        #expect(try r.value("cross_entropy_after") < r.value("cross_entropy_before") / 3)   // the true labels, mixed in
         #expect(try r.value("teacher_max_abs_change") == 0)
     }
 
