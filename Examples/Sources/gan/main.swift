@@ -36,23 +36,21 @@ let step = try CustomTrainingStep(inputType: loader.inputType, labelType: loader
 }
 let trainer = try Trainer(step: step)
 
-/// Fixed noise for the pictures, and the fraction of real test images and fresh fakes the
-/// discriminator classifies right (logit > 0 means real).
+// Fixed noise (drawn eagerly) for the pictures and for the measures after training.
 let shownNoise = try randomNormal([32, latent], like: Tensor(scalar: 0), seed: 7).host()
 let testNoise = try randomNormal([test.count, latent], like: Tensor(scalar: 0), seed: 8).host()
 let (generate, judge) = (Evaluator(model: generator), Evaluator(model: discriminator))
-/// The mean image of `pixels` (`n` images of 784 values).
-func meanImage(_ pixels: [Double], _ n: Int) -> [Double] {
-    (0..<784).map { i in (0..<n).map { pixels[$0 * 784 + i] }.reduce(0, +) / Double(n) }
-}
-let dataMean = meanImage(test.inputs.doubles, test.count)
+let dataMean = meanImage(test.inputs.doubles, count: test.count)
+/// The fraction of real test images and generated ones the discriminator classifies right (a
+/// logit > 0 means real), and the mean pixel distance of the generated images' mean to the data's.
 @MainActor func measure() throws -> (accuracy: Double, meanDistance: Double) {
     let images = try generate.predict(testNoise)
     let (onReal, onFake) = (try judge.predict(test.inputs).doubles, try judge.predict(images).doubles)
     let right = onReal.filter { $0 > 0 }.count + onFake.filter { $0 <= 0 }.count
-    let generatedMean = meanImage(images.doubles, test.count)
+    let generatedMean = meanImage(images.doubles, count: test.count)
     return (Double(right) / Double(2 * test.count), zip(generatedMean, dataMean).map { abs($0 - $1) }.reduce(0, +) / 784)
 }
+/// Writes the images generated from `shownNoise`, 8 a row, to `name`.
 @MainActor func writeGrid(_ name: String) throws {
     let pixels = try generate.predict(shownNoise).doubles.map(Float.init)
     let grid = imageGrid((0..<32).map { Array(pixels[($0 * 784)..<($0 * 784 + 784)]) }, width: 28, height: 28, columns: 8)

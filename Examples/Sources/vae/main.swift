@@ -65,8 +65,8 @@ let originals = test.inputs.doubles
 @MainActor func reconstructionError() throws -> Double {
     zip(try reconstruct.predict(test.inputs).doubles, originals).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Double(originals.count)
 }
-let meanImage = (0..<784).map { i in (0..<test.count).map { originals[$0 * 784 + i] }.reduce(0, +) / Double(test.count) }
-let meanImageError = originals.indices.map { originals[$0] - meanImage[$0 % 784] }.map { $0 * $0 }.reduce(0, +) / Double(originals.count)
+let dataMean = meanImage(originals, count: test.count)
+let meanImageError = originals.indices.map { originals[$0] - dataMean[$0 % 784] }.map { $0 * $0 }.reduce(0, +) / Double(originals.count)
 
 let (before, errorBefore) = (try elbo.evaluate(testLoader).loss, try reconstructionError())
 for epoch in 0..<epochs {
