@@ -4,7 +4,7 @@ import PackageDescription
 /// One executable per model, each written against Kiln's public API (`import Kiln`) plus
 /// `ExampleSupport` (flags, PNG output, the RESULT line the tests read).
 let examples = ["linear-regression", "mlp", "fashion-mnist", "cnn", "char-lstm", "distillation",
-                "transfer-learning", "saliency", "transformer", "optimizers"]
+                "transfer-learning", "saliency", "transformer", "optimizers", "gan", "vae"]
 
 let package = Package(
     name: "KilnExamples",

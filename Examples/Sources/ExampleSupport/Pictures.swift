@@ -30,3 +30,9 @@ public func heatMap(_ values: [Float]) -> [Float] {
         return [min(max(3 * t, 0), 1), min(max(3 * t - 1, 0), 1), min(max(3 * t - 2, 0), 1)]
     }
 }
+
+/// The mean of `count` equally sized images stored one after another in `pixels`, pixel by pixel.
+public func meanImage(_ pixels: [Double], count: Int) -> [Double] {
+    let size = count > 0 ? pixels.count / count : 0
+    return (0..<size).map { i in stride(from: i, to: size * count, by: size).map { pixels[$0] }.reduce(0, +) / Double(count) }
+}

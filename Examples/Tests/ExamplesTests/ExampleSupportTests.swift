@@ -32,6 +32,11 @@ import Testing
         #expect(grid.pixels[15..<20] == [0, 0, 1, 0, 0])       // tile 2, then an empty (black) tile
     }
 
+    @Test func mean() {
+        #expect(meanImage([1, 2, 3, 3, 4, 8], count: 2) == [2, 3, 5.5])
+        #expect(meanImage([], count: 0) == [])
+    }
+
     @Test func heat() {
         #expect(heatMap([2, 4, 6]) == [0, 0, 0, 1, 0.5, 0, 1, 1, 1])   // black, orange, white
         #expect(heatMap([3, 3]) == [0, 0, 0, 0, 0, 0])

@@ -47,6 +47,7 @@ import Testing
         #expect(try r.value("loss_after") < r.value("loss_before") / 10)
         #expect(try r.value("teacher_accuracy") > 0.7)
         #expect(try r.value("accuracy") > 0.65)
+        #expect(try r.value("cross_entropy_after") < r.value("cross_entropy_before") / 3)   // the true labels, mixed in
         #expect(try r.value("teacher_max_abs_change") == 0)
     }
 
@@ -78,5 +79,24 @@ import Testing
         for name in ["rmsprop_linear", "rmsprop_exponential", "adagrad_linear", "adagrad_exponential"] {
             #expect(try r.value(name + "_loss_after") < r.value(name + "_loss_before") / 10, "\(name)")
         }
+    }
+
+    @Test func gan() throws {
+        let out = try temporaryOutputDirectory("gan")
+        let r = try runExample("gan", outputDirectory: out)
+        for key in ["d_loss_first", "g_loss_first", "d_loss_last", "g_loss_last"] { #expect(try r.value(key).isFinite, "\(key)") }
+        #expect(try r.value("d_accuracy_after") > 0.7)        // held-out real vs fresh fakes: off chance (0.5)
+        #expect(try r.value("mean_distance_after") < r.value("mean_distance_before") * 0.7)   // fakes' mean image nears the data's
+        for name in ["gan-before.png", "gan-after.png"] { #expect(try pngSize(out + "/" + name) == (8 * 29 - 1, 4 * 29 - 1)) }
+    }
+
+    @Test func vae() throws {
+        let out = try temporaryOutputDirectory("vae")
+        let r = try runExample("vae", outputDirectory: out)
+        #expect(try r.value("elbo_loss_after") < r.value("elbo_loss_before") / 1.6)   // test set; at init BCE is ~784 log 2
+        #expect(try r.value("reconstruction_mse_after") < r.value("mean_image_mse") / 2)  // far better than the mean image
+        #expect(try r.value("kl_last") > 0)
+        #expect(try pngSize(out + "/vae-reconstructions.png") == (8 * 29 - 1, 4 * 29 - 1))  // 16 original / reconstruction pairs
+        #expect(try pngSize(out + "/vae-samples.png") == (8 * 29 - 1, 4 * 29 - 1))
     }
 }
