@@ -17,6 +17,20 @@ import KilnSupport
         #expect(try s.scalars().allSatisfy { Swift.abs($0 - 1) < 1e-6 })
     }
 
+    @Test func gradientsCompiled() throws {
+        let model = Sequential(try Linear(4, 3, seed: 1))
+        let score = try CompiledGradient(inputs: [TensorType(.f32, [2, 4]), TensorType(.i64, [2])]) { t in
+            try (model(t[0]) * t[1].oneHot(depth: 3)).sum()
+        }
+        let x = try HostTensor(TensorType(.f32, [2, 4]), doubles: [1, 2, 3, 4, 0, 1, 0, 1])
+        let (value, gradients) = try score([x, try HostTensor(TensorType(.i64, [2]), doubles: [0, 2])])
+        let w = try #require(model.parameters.first { $0.type.shape == [4, 3] }).value.doubles
+        let columns = (0..<4).map { w[$0 * 3] } + (0..<4).map { w[$0 * 3 + 2] }
+        #expect(try #require(gradients[0]).doubles == columns)
+        let logits = try model(Tensor(x)).scalars()
+        #expect(Swift.abs(value - (logits[0] + logits[5])) < 1e-5)
+    }
+
     final class ResidualBlock: Kiln.Module {
         let inner: Linear, outer: Linear
         init(_ width: Int) throws {

@@ -1,6 +1,6 @@
 // Saliency maps (|d score / d pixel|) and integrated gradients (the mean gradient along the path
 // from a black image, times the image's difference from it) of a Fashion-MNIST classifier trained
-// compiled; writes image / saliency / integrated-gradients rows as heat maps.
+// compiled, with the gradients compiled too (`CompiledGradient`); writes image / saliency / integrated-gradients rows as heat maps.
 import ExampleSupport
 import Kiln
 
@@ -20,19 +20,31 @@ print("test loss \(before.loss) -> \(after.loss), accuracy \(before.accuracy ?? 
 
 let (shown, steps) = (try test.prefix(6), 32)
 let pixels = shown.inputs.doubles.map(Float.init), black = -FashionMNIST.mean / FashionMNIST.std
+// The score of each row's class, and its gradient with respect to the image: compiled, one
+// function per batch shape (one image; the `steps` images of the path).
+model.setTraining(false)
+let score: ([Tensor]) throws -> Tensor = { t in try (model(t[0]) * t[1].oneHot(depth: 10)).sum() }
+let image1 = TensorType(.f32, [1, 784]), path1 = TensorType(.f32, [steps, 784])
+let (single, along) = (try CompiledGradient(inputs: [image1, .init(.i64, [1])], score),
+                       try CompiledGradient(inputs: [path1, .init(.i64, [steps])], score))
 var (tiles, worstCompleteness) = ([[Float]](), 0.0)
 for row in 0..<shown.count {
-    let image = Array(pixels[(row * 784)..<(row * 784 + 784)]), label = Int(shown.labels[row].asDouble)
-    let score: (Tensor) throws -> Tensor = { try model($0).slice(label..<(label + 1), axis: 1).sum() }
-    let x = try Tensor(shape: [1, 784], image), baseline = try Tensor(shape: [1, 784], [Float](repeating: black, count: 784))
-    let saliency = try gradient(at: x, of: score).scalars().map { Float(abs($0)) }
-    let path = (0..<steps).flatMap { k in image.map { black + (Float(k) + 0.5) / Float(steps) * ($0 - black) } }
-    let pathGradients = try gradient(at: Tensor(shape: [steps, 784], path), of: score).scalars()
+    let image = Array(pixels[(row * 784)..<(row * 784 + 784)]), label = shown.labels[row].asDouble
+    let x = try HostTensor(image1, doubles: image.map(Double.init)), y = try HostTensor(.init(.i64, [1]), doubles: [label])
+    let (value, gradients) = try single([x, y])
+    let saliency = try gradients[0]!.doubles.map { Float(abs($0)) }
+    let path: [Double] = (0..<steps).flatMap { k -> [Double] in
+        let t = (Float(k) + 0.5) / Float(steps)
+        return image.map { (pixel: Float) -> Double in Double(black + t * (pixel - black)) }
+    }
+    let labels = try HostTensor(.init(.i64, [steps]), doubles: [Double](repeating: label, count: steps))
+    let pathGradients = try along([try HostTensor(path1, doubles: path), labels]).gradients[0]!.doubles
     let integrated = (0..<784).map { i in
         (0..<steps).map { pathGradients[$0 * 784 + i] }.reduce(0, +) / Double(steps) * Double(image[i] - black)
     }
     // Completeness: the attributions add up to the score's change from the baseline.
-    let change = try score(x).item() - score(baseline).item()
+    let baseline = try single([try HostTensor(image1, doubles: .init(repeating: Double(black), count: 784)), y]).value
+    let change = value - baseline
     worstCompleteness = max(worstCompleteness, abs(integrated.reduce(0, +) - change) / max(abs(change), 1e-6))
     let gray = image.map { $0 * FashionMNIST.std + FashionMNIST.mean }
     tiles += [gray.flatMap { [$0, $0, $0] }, heatMap(saliency), heatMap(integrated.map { Float(abs($0)) })]
