@@ -1,7 +1,5 @@
 import KilnAutodiff
 import KilnIR
-import KilnJIT
-import KilnPasses
 import KilnRuntime
 
 /// The gradient of a scalar function of some inputs with respect to its float inputs — saliency
@@ -21,9 +19,7 @@ public final class CompiledGradient {
     public let function: Function?, gradientFunction: Function?
     private let inputTypes: [TensorType]
     private let body: ([Tensor]) throws -> Tensor
-    private var code: CompiledFunction?
-    private var parameters: [Parameter] = []
-    private var keyed = false
+    private let compiled: CompiledTrace?
     /// Calls so far: the random key of the next one.
     private var calls = 0
 
@@ -31,16 +27,14 @@ public final class CompiledGradient {
     /// respect to every float input; `f` must return a scalar float.
     public init(inputs: [TensorType], mode: ExecutionMode = .compiled, _ f: @escaping ([Tensor]) throws -> Tensor) throws {
         (inputTypes, body, self.mode) = (inputs, f, mode)
-        guard mode != .eager else { (function, gradientFunction) = (nil, nil); return }
+        guard mode != .eager else { (function, gradientFunction, compiled) = (nil, nil, nil); return }
         let names = inputs.indices.map { "input\($0)" }
         let traced = try trace(name: "score", inputs: Array(zip(names, inputs))) { [try f($0).reshaped([])] }
         let wrt = zip(names, inputs).filter { $0.1.dtype.isFloat }.map(\.0)
         guard !wrt.isEmpty else { throw KilnError("CompiledGradient needs at least one f32 or f64 input to differentiate with respect to; got \(inputs)") }
-        var g = try grad(traced.function, wrt: wrt)
-        _ = try PassPipeline.standard().run(on: &g)
-        (function, gradientFunction, parameters) = (traced.function, g, traced.parameters)
-        keyed = traced.function.params.count > inputs.count + traced.parameters.count
-        code = mode == .compiled ? try JITCompiler.shared.compile(g, tier: trainingTier) : nil
+        let g = try grad(traced.function, wrt: wrt)
+        (function, gradientFunction) = (traced.function, g)
+        compiled = try CompiledTrace(g, inputCount: inputs.count, parameters: traced.parameters, mode: mode)
     }
 
     /// `f(inputs)` and its gradient with respect to each input: nil for integer inputs.
@@ -49,10 +43,8 @@ public final class CompiledGradient {
             throw KilnError("CompiledGradient was traced for inputs \(inputTypes), got \(inputs.map(\.type)); create one per input type")
         }
         calls += 1
-        guard let gradientFunction else { return try eager(inputs) }
-        let key = keyed ? [try HostTensor(TensorType(.i64, []), doubles: [Double(calls)])] : []
-        let arguments = inputs + key + parameters.map(\.value)
-        let results = try code?.run(arguments) ?? interpret(gradientFunction, inputs: arguments)
+        guard let compiled else { return try eager(inputs) }
+        let results = try compiled.run(inputs, key: calls)
         var next = results.dropFirst().makeIterator()
         return (results[0][0].asDouble, inputTypes.map { $0.dtype.isFloat ? next.next() : nil })
     }

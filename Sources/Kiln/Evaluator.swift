@@ -1,6 +1,4 @@
 import KilnIR
-import KilnJIT
-import KilnPasses
 import KilnRuntime
 
 /// Loss and accuracy of a model over a data set, computed in evaluation mode (dropout off, batch
@@ -19,7 +17,7 @@ public final class Evaluator {
     let loss: LossFunction?
     /// When set, each rank evaluates every `size`-th batch and the sums are reduced over the ranks.
     public let dataParallel: DataParallel?
-    private var compiled: [String: (function: Function, code: CompiledFunction?, parameters: [Parameter], keyed: Bool)] = [:]
+    private var compiled: [String: CompiledTrace] = [:]
     /// Runs so far: the random key of the next one (a model drawing random numbers draws anew each run).
     private var runs = 0
 
@@ -84,15 +82,10 @@ public final class Evaluator {
         }
         if compiled[key] == nil {
             let traced = try trace(name: "evaluate", inputs: inputs.map { ($0.0, $0.1.type) }, body)
-            var f = traced.function
-            _ = try PassPipeline.standard().run(on: &f)
-            compiled[key] = (f, mode == .compiled ? try JITCompiler.shared.compile(f, tier: trainingTier) : nil, traced.parameters,
-                             traced.function.params.count > inputs.count + traced.parameters.count)
+            compiled[key] = try CompiledTrace(traced.function, inputCount: inputs.count, parameters: traced.parameters, mode: mode)
         }
         guard let entry = compiled[key] else { throw KilnError.internal("no evaluation function") }
-        let randomKey = entry.keyed ? [try HostTensor(TensorType(.i64, []), doubles: [Double(runs)])] : []
-        let arguments = inputs.map(\.1) + randomKey + entry.parameters.map(\.value)
-        return try entry.code?.run(arguments) ?? interpret(entry.function, inputs: arguments)
+        return try entry.run(inputs.map(\.1), key: runs)
     }
 }
 
