@@ -10,15 +10,14 @@ import Glibc
 /// its environment again and stops its threads, which the next product restarts. Nothing happens
 /// with a BLAS that lacks OpenBLAS's entry points. Runs before the first function is compiled,
 /// when no compiled code is calling BLAS.
-let blasThreadTimeoutExponent = 16
+private let blasThreadTimeoutExponent = 16
 
-let shortenedBLASThreadTimeout: Bool = {
+let shortenBLASThreadTimeoutOnce: Void = {
     guard getenv("OPENBLAS_THREAD_TIMEOUT") == nil, getenv("GOTO_THREAD_TIMEOUT") == nil,
           let readEnvironment = dlsym(nil, "openblas_read_env"),
-          let shutdown = dlsym(nil, "blas_thread_shutdown_") else { return false }
+          let shutdown = dlsym(nil, "blas_thread_shutdown_") else { return }
     typealias Procedure = @convention(c) () -> Void
     setenv("OPENBLAS_THREAD_TIMEOUT", String(blasThreadTimeoutExponent), 0)
     unsafeBitCast(readEnvironment, to: Procedure.self)()
     unsafeBitCast(shutdown, to: Procedure.self)()
-    return true
 }()

@@ -73,7 +73,7 @@ public final class JITCompiler: Sendable {
     /// the function keeps libtcc's code and `optimizingTierStatus` says why.
     public func compile(_ f: Function, options: CodegenOptions = CodegenOptions(), tier: JITTier = .baseline,
                         appending extra: String = "", extraSymbols: [String] = []) throws(KilnError) -> CompiledFunction {
-        _ = shortenedBLASThreadTimeout
+        shortenBLASThreadTimeoutOnce
         let compiled = try baseline(f, options: options, appending: extra, extraSymbols: extraSymbols)
         switch tier {
         case .baseline: break
