@@ -14,6 +14,26 @@ void kiln_lib_im2col_f32(const float *in, float *col, long ld, long c_, long h, 
     if (x0 < 0) x0 = 0;
     if (x1 > wo) x1 = wo;
     if (x1 < x0) x1 = x0;
+    if (sh == 1 && sw == 1 && wo == w) {
+      /* unit stride, rows as wide as the image's: the in-bounds rows are one shifted run of
+         the plane, copied at once; then the columns outside the image are zeroed */
+      long y0 = ph - i * dh, y1 = h + ph - i * dh;
+      if (y0 < 0) y0 = 0;
+      if (y1 > ho) y1 = ho;
+      if (y1 < y0) y1 = y0;
+      memset(row, 0, y0 * wo * sizeof(float));
+      memset(row + y1 * wo, 0, (ho - y1) * wo * sizeof(float));
+      if (y1 == y0) continue;
+      const float *src = in + (c * h + y0 - ph + i * dh) * w + off;
+      long lo = off < 0 ? -off : 0, hi = (y1 - y0) * w - (off > 0 ? off : 0);
+      if (hi > lo) memcpy(row + y0 * wo + lo, src + lo, (hi - lo) * sizeof(float));
+      for (long y = y0; y < y1; y++) {
+        float *dst = row + y * wo;
+        for (long x = 0; x < x0; x++) dst[x] = 0;
+        for (long x = x1; x < wo; x++) dst[x] = 0;
+      }
+      continue;
+    }
     for (long y = 0; y < ho; y++) {
       float *dst = row + y * wo;
       long iy = y * sh - ph + i * dh;
@@ -144,6 +164,26 @@ void kiln_lib_im2col_f64(const double *in, double *col, long ld, long c_, long h
     if (x0 < 0) x0 = 0;
     if (x1 > wo) x1 = wo;
     if (x1 < x0) x1 = x0;
+    if (sh == 1 && sw == 1 && wo == w) {
+      /* unit stride, rows as wide as the image's: the in-bounds rows are one shifted run of
+         the plane, copied at once; then the columns outside the image are zeroed */
+      long y0 = ph - i * dh, y1 = h + ph - i * dh;
+      if (y0 < 0) y0 = 0;
+      if (y1 > ho) y1 = ho;
+      if (y1 < y0) y1 = y0;
+      memset(row, 0, y0 * wo * sizeof(double));
+      memset(row + y1 * wo, 0, (ho - y1) * wo * sizeof(double));
+      if (y1 == y0) continue;
+      const double *src = in + (c * h + y0 - ph + i * dh) * w + off;
+      long lo = off < 0 ? -off : 0, hi = (y1 - y0) * w - (off > 0 ? off : 0);
+      if (hi > lo) memcpy(row + y0 * wo + lo, src + lo, (hi - lo) * sizeof(double));
+      for (long y = y0; y < y1; y++) {
+        double *dst = row + y * wo;
+        for (long x = 0; x < x0; x++) dst[x] = 0;
+        for (long x = x1; x < wo; x++) dst[x] = 0;
+      }
+      continue;
+    }
     for (long y = 0; y < ho; y++) {
       double *dst = row + y * wo;
       long iy = y * sh - ph + i * dh;

@@ -87,6 +87,8 @@ func runEpochLoop(_ compiled: CompiledTrainingStep, inputs: HostTensor, labels: 
         let (result, tier) = try compiled.compiled.withEntryAndArena { code, arena in
             guard let fit = code.symbol(EpochLoopUnit.symbol) else { throw KilnError.internal("the compiled step has no \(EpochLoopUnit.symbol) loop") }
             let function = unsafeBitCast(fit, to: FitFunction.self)
+            // A switch to newer code is noted before its steps run, so that `observe` sees it.
+            if code.tier != .baseline { compiled.tiers.ran(code.tier, fromStep: firstStep + done, compiled.compiled) }
             let result = args.withUnsafeMutableBufferPointer { a in
                 function(a.baseAddress, arena, sources, rowBytes, gathered, gathered.count, permutation, batchSize, done, steps,
                          Int64(firstStep), Int32(signature.step), signature.randomKey.map(Int32.init) ?? -1, feedback,
@@ -95,7 +97,7 @@ func runEpochLoop(_ compiled: CompiledTrainingStep, inputs: HostTensor, labels: 
             }
             return (result, code.tier)
         }
-        if result != done { compiled.tiers.ran(tier, fromStep: firstStep + done, compiled.compiled) }
+        if tier == .baseline && result != done { compiled.tiers.ran(tier, fromStep: firstStep + done, compiled.compiled) }
         returned = result
         if result >= 0 { done = result }
     } while returned >= 0 && returned < steps && !observer.stopped

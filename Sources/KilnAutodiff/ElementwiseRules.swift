@@ -6,9 +6,9 @@ func unaryPullback<E: GradientEmitter>(_ u: UnaryOp, _ x: E.Handle, _ y: E.Handl
     switch u {
     case .neg: return try e.neg(ct)
     case .abs: return try e.mul(ct, e.unary(.sign, x))  // sign(0) = 0
-    case .relu:
-        let zeros = try e.zeros(like: x)
-        return try e.select(e.compare(x, .gt, zeros), ct, zeros)
+    case .relu:  // y > 0 exactly where x > 0 (NaN: neither): reading y lets x die after the forward
+        let zeros = try e.zeros(like: y)
+        return try e.select(e.compare(y, .gt, zeros), ct, zeros)
     case .exp: return try e.mul(ct, y)
     case .log: return try e.div(ct, x)
     case .sqrt: return try e.div(e.scale(ct, by: 0.5), y)

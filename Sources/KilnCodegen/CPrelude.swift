@@ -102,10 +102,11 @@ enum PreludeItem: Hashable, Sendable {
     /// Items this item's text refers to.
     var dependencies: [PreludeItem] {
         switch self {
-        case .im2col(let d): return libraryAlternative(.im2col(d)).map { [.ceilDiv, .memset, .library($0)] } ?? [.ceilDiv, .memset]
+        case .im2col(let d): return libraryAlternative(.im2col(d)).map { [.ceilDiv, .memset, .memcpy, .library($0)] } ?? [.ceilDiv, .memset, .memcpy]
         case .col2im(let d): return libraryAlternative(.col2im(d)).map { [.ceilDiv, .memset, .library($0)] } ?? [.ceilDiv, .memset]
         case .threadPool: return PthreadFunction.allCases.map(PreludeItem.pthread)
         case .pickFloat(let d): return [.floatFromBits(d), .floatBits(d)]
+        case .signFloat(let d), .reluFloat(let d), .maxFloat(let d), .minFloat(let d): return [.pickFloat(d)]
         case .inlineMath(let m):
             return [.floatFromBits(.f32), .floatBits(.f32), .pickFloat(.f32)] + (m == .tanh ? [.inlineMath(.exp)] : [])
         default: return []
@@ -148,17 +149,17 @@ enum PreludeItem: Hashable, Sendable {
             let mask = d == .f32 ? "0x7fffffffu" : "0x7fffffffffffffffull"
             return "static \(t) \(functionName)(\(t) x) { union { \(t) f; \(u) u; } c; c.f = x; c.u &= \(mask); return c.f; }"
         case .signFloat(let d):
-            let t = cType(d)
-            return "static \(t) \(functionName)(\(t) x) { return x > 0 ? 1 : x < 0 ? -1 : x; }  /* NaN and zeros: x itself */"
+            let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
+            return "static \(t) \(functionName)(\(t) x) { return \(pick)(x > 0, 1, \(pick)(x < 0, -1, x)); }  /* NaN and zeros: x itself */"
         case .reluFloat(let d):
-            let t = cType(d)
-            return "static \(t) \(functionName)(\(t) x) { return x <= 0 ? 0 : x; }  /* NaN: x itself; -0: +0 */"
+            let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
+            return "static \(t) \(functionName)(\(t) x) { return \(pick)(x <= 0, 0, x); }  /* NaN: x itself; -0: +0 */"
         case .maxFloat(let d):
-            let t = cType(d)
-            return "static \(t) \(functionName)(\(t) a, \(t) b) { return a != a ? a : b != b ? b : a > b ? a : b; }"
+            let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
+            return "static \(t) \(functionName)(\(t) a, \(t) b) { return \(pick)(a != a, a, \(pick)(b != b, b, \(pick)(a > b, a, b))); }"
         case .minFloat(let d):
-            let t = cType(d)
-            return "static \(t) \(functionName)(\(t) a, \(t) b) { return a != a ? a : b != b ? b : a < b ? a : b; }"
+            let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
+            return "static \(t) \(functionName)(\(t) a, \(t) b) { return \(pick)(a != a, a, \(pick)(b != b, b, \(pick)(a < b, a, b))); }"
         case .absInt(let d):
             let (t, u) = (cType(d), cUnsignedType(d))
             return "static \(t) \(functionName)(\(t) x) { return x < 0 ? (\(t))(0 - (\(u))x) : x; }"

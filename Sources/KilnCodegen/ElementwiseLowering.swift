@@ -53,6 +53,12 @@ func unaryExpression(_ u: UnaryOp, _ dtype: DType, _ x: String, _ k: inout Kerne
     }
 }
 
+/// The C expression of `condition ? a : b` on element expressions of `dtype`: floats select by bit
+/// masks (`kiln_pick`), so that gcc vectorizes the loop without a branch per element.
+func selectExpression(_ dtype: DType, _ condition: String, _ a: String, _ b: String, _ k: inout KernelBuilder) -> String {
+    dtype.isFloat ? k.call(.pickFloat(dtype), condition, a, b) : "\(condition) ? \(a) : \(b)"
+}
+
 /// The C expression of `op(a, b)` on element expressions of `dtype`.
 func binaryExpression(_ op: BinaryOp, _ dtype: DType, _ a: String, _ b: String, _ k: inout KernelBuilder) -> String {
     if dtype.isFloat {
@@ -111,8 +117,8 @@ extension KernelBuilder {
         elementwise(count) { _, i in "a[\(i)] \(compareOperator(d)) b[\(i)]" }
     }
 
-    mutating func lowerSelect(_ count: Int) {
-        elementwise(count) { _, i in "cond[\(i)] ? a[\(i)] : b[\(i)]" }
+    mutating func lowerSelect(_ count: Int, _ dtype: DType) {
+        elementwise(count) { k, i in selectExpression(dtype, "cond[\(i)]", "a[\(i)]", "b[\(i)]", &k) }
     }
 
     mutating func lowerConvert(from: TensorType, to: DType) {

@@ -171,7 +171,7 @@ extension KernelBuilder {
         case .unary(let u): expression = try unaryExpression(u, dtype, x0, &self)
         case .binary(let b) where x.count == 2: expression = binaryExpression(b, dtype, x0, x[1], &self)
         case .compare(let d) where x.count == 2: expression = "\(x0) \(compareOperator(d)) \(x[1])"
-        case .select where x.count == 3: expression = "\(x0) ? \(x[1]) : \(x[2])"
+        case .select where x.count == 3: expression = selectExpression(dtype, x0, x[1], x[2], &self)
         case .convert(let to):
             let from = body.type(of: inst.operands[0]).dtype
             expression = from == to ? x0 : convertExpression(x0, from: from, to: to, &self)

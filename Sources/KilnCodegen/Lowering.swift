@@ -104,7 +104,7 @@ func lower(_ inst: Instruction, in f: Function, options: CodegenOptions) throws(
         k.lowerCompare(d, out.count)
         names = ["a", "b"]
     case .select:
-        k.lowerSelect(out.count)
+        k.lowerSelect(out.count, out.dtype)
         names = ["cond", "a", "b"]
     case .convert(let dtype):
         k.lowerConvert(from: try operand(0), to: dtype)

@@ -44,14 +44,23 @@ extension KernelBuilder {
 
     /// Declares `best`, the first maximum of the window in row-major order (a NaN is the maximum:
     /// the first one wins), and `at`, its input index. Windows are never empty when the input is
-    /// not: the padding is smaller than the window.
-    private mutating func firstMaximum(_ x: TensorType) {
+    /// not: the padding is smaller than the window. With `branchless`, floats take the maximum
+    /// by bit masks: which element wins is data, which branches mispredict. (The gradient keeps
+    /// the branch: there the scatter's address would wait for every comparison, measured slower.)
+    private mutating func firstMaximum(_ x: TensorType, branchless: Bool) {
         let w = x.shape[3]
         line("long at = corner + i0 * \(w) + j0;")
         line("\(cType(x.dtype)) best = x[at];")
         open("for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++)")
-        line("\(cType(x.dtype)) v = x[corner + i * \(w) + j];")
-        line("if (best == best && (v > best || v != v)) { best = v; at = corner + i * \(w) + j; }")
+        line("long here = corner + i * \(w) + j;")
+        line("\(cType(x.dtype)) v = x[here];")
+        if branchless && x.dtype.isFloat {
+            line("int take = (best == best) & ((v > best) | (v != v));")
+            line("best = \(call(.pickFloat(x.dtype), "take", "v", "best"));")
+            line("at += (here - at) & -(long)take;")
+        } else {
+            line("if (best == best && (v > best || v != v)) { best = v; at = here; }")
+        }
         close()
     }
 
@@ -60,7 +69,7 @@ extension KernelBuilder {
         if poolFromLibrary(LibraryKernel.maxPool, p, input: x, pooled: out.shape, inline: { $0.lowerMaxPool(p, x, out) }) { return }
         guard x.count > 0 else { return fill("out", count: out.count, value: .float(-.infinity), out.dtype) }
         poolWindows(p, input: x, pooled: out.shape) { k in
-            k.firstMaximum(x)
+            k.firstMaximum(x, branchless: true)
             k.line("out[po] = best;")
         }
     }
@@ -80,7 +89,7 @@ extension KernelBuilder {
     mutating func lowerMaxPoolGrad(_ p: PoolAttributes, _ x: TensorType, _ grad: TensorType) {
         if poolFromLibrary(LibraryKernel.maxPoolGrad, p, input: x, pooled: grad.shape, inline: { $0.lowerMaxPoolGrad(p, x, grad) }) { return }
         poolWindows(p, input: x, pooled: grad.shape, zeroing: true) { k in
-            k.firstMaximum(x)
+            k.firstMaximum(x, branchless: false)
             k.line("out[at] += grad[po];")
         }
     }

@@ -54,8 +54,14 @@ import Testing
                                         .adaptive, loader)
         #expect(adaptive.compiled.optimizingTierStatus == .compiling && adaptive.tierSwitch == nil)
         // After step 3, wait for gcc: the loop checks before step 4 and goes on with gcc's code.
-        let switched = try Self.train(adaptive, loader) { if $0 == 3 { #expect(adaptive.compiled.waitForOptimizedTier()) } }
+        var seenAt: [Int: TierSwitch?] = [:]
+        let switched = try Self.train(adaptive, loader) { step in
+            seenAt[step] = adaptive.tierSwitch
+            if step == 3 { #expect(adaptive.compiled.waitForOptimizedTier()) }
+        }
         let tierSwitch = try #require(adaptive.tierSwitch)
+        // The observer sees the switch from the first step on gcc's code, within the same epoch.
+        #expect(seenAt[3] == .some(nil) && seenAt[4] == .some(tierSwitch), "\(seenAt)")
         #expect(tierSwitch.step == 4 && tierSwitch.gccSeconds >= 0.3, "\(tierSwitch)")
         #expect(switched.losses.count == 12)
         for tier in [JITTier.baseline, .optimizing] {
