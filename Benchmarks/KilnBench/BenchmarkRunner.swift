@@ -26,9 +26,10 @@ public struct BenchmarkResult: Sendable, Codable {
 }
 
 /// Runs `workload`: `compiledSteps` compiled steps (in the C epoch loop, timed step by step, the step
-/// optimized by `passes`) and `eagerSteps` eager steps, after one warm-up step each.
+/// optimized by `passes`) and `eagerSteps` eager steps, after one warm-up step each. With `dumpIR`,
+/// the compiled step's stages go to `dumpIR/<workload name>` (`CompiledTrainingStep.dumpIR`).
 public func runBenchmark(_ workload: Workload, compiledSteps: Int, eagerSteps: Int,
-                         passes: PassPipeline = .standard()) throws -> BenchmarkResult {
+                         passes: PassPipeline = .standard(), dumpIR: String? = nil) throws -> BenchmarkResult {
     let data = try workload.dataset(rows: workload.batchSize * (compiledSteps + 1), seed: 7)
     let loader = try DataLoader(data, batchSize: workload.batchSize, seed: 1)
 
@@ -38,6 +39,7 @@ public func runBenchmark(_ workload: Workload, compiledSteps: Int, eagerSteps: I
     // Time gcc's code: wait for the optimizing tier that training would switch to.
     compiled.compiledStep?.compiled.waitForOptimizedTier()
     let compileMs = (monotonicSeconds() - start) * 1e3
+    if let dumpIR { try compiled.compiledStep?.dumpIR(to: dumpIR + "/" + workload.name) }
     var marks: [Double] = []
     var last = monotonicSeconds()
     try compiled.trainEpoch(loader, epoch: 0) { _, _ in

@@ -3,6 +3,7 @@
 # torch.compile) and JAX (jax.jit), back to back, then one table of median step times.
 #   bash Benchmarks/peers/run.sh [workload ...]      STEPS=50 (timed steps per run), PASSES=1
 # Installs torch (CPU build) and jax[cpu] into Benchmarks/peers/.venv (ignored by git); not part of CI.
+# OpenBLAS chooses its kernels for the CPU: OPENBLAS_CORETYPE is unset unless KEEP_CORETYPE=1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=Benchmarks/peers
@@ -14,6 +15,8 @@ if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
 swift build -c release --product kiln >&2
 mkdir -p "$here/results"
 export OMP_NUM_THREADS=2 OPENBLAS_NUM_THREADS=2
+if [ "${KEEP_CORETYPE:-0}" != 1 ]; then unset OPENBLAS_CORETYPE; fi
+echo "== OpenBLAS kernels: ${OPENBLAS_CORETYPE:-its own choice for this CPU}"
 for pass in $(seq "$passes"); do
   out=$here/results/$(date -u +%Y%m%dT%H%M%SZ)-$pass
   echo "== pass $pass: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"

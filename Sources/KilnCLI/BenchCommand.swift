@@ -3,6 +3,7 @@ import Foundation
 import KilnBench
 import KilnCodegen
 import KilnPasses
+import KilnRuntime
 
 /// `kiln bench`: benchmarks; training steps by default (`kiln bench steps`), or pass times (`kiln bench passes`).
 struct BenchCommand: ParsableCommand {
@@ -40,6 +41,9 @@ struct BenchStepsCommand: ParsableCommand {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    @Option(help: ArgumentHelp("Write each workload's compiled step (IR stages and C, as train --dump-ir) to DIR/<workload>.", valueName: "dir"))
+    var dumpIR: String?
+
     /// The thread counts of `--threads`, empty without it.
     func threadCounts() throws -> [Int] {
         guard let threads else { return [] }
@@ -66,6 +70,7 @@ struct BenchStepsCommand: ParsableCommand {
         let chosen = workloads.isEmpty ? Workload.all : Workload.all.filter { workloads.contains($0.name) }
         let pipeline = try PassPipeline(parsing: passes)
         let counts = try threadCounts()
+        if !json, let core = openBLASCoreName { writeToStandardError("OpenBLAS kernels: \(core)") }
         if !counts.isEmpty {
             var results: [ThreadComparisonResult] = []
             for w in chosen {
@@ -78,7 +83,7 @@ struct BenchStepsCommand: ParsableCommand {
         var results: [BenchmarkResult] = []
         for w in chosen {
             if !json { writeToStandardError("running \(w.name): \(w.summary)") }
-            results.append(try runBenchmark(w, compiledSteps: steps, eagerSteps: eagerSteps, passes: pipeline))
+            results.append(try runBenchmark(w, compiledSteps: steps, eagerSteps: eagerSteps, passes: pipeline, dumpIR: dumpIR))
         }
         print(json ? try prettyJSON(results) : benchmarkTable(results))
     }

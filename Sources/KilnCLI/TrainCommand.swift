@@ -145,7 +145,7 @@ struct TrainCommand: ParsableCommand {
             print("compiled the training step in \(format((monotonicSeconds() - start) * 1000, 1)) ms: trace + grad " +
                   "\(format(compiled.traceSeconds * 1000, 1)) ms, passes \(format(compiled.passSeconds * 1000, 1)) ms, " +
                   "C + tcc \(format(compiled.compileSeconds * 1000, 1)) ms" +
-                  (compiled.gccSeconds.map { ", gcc \(format($0 * 1000, 1)) ms" } ?? "") +
+                  (compiled.gccSeconds.map { ", gcc \(format($0 * 1000, 1)) ms" + (compiled.compiled.isFromCodeCache ? " (from the code cache)" : "") } ?? "") +
                   " (\(compiled.optimized.body.count) instructions, " +
                   "arena \(compiled.compiled.arenaPeakBytes / 1024) KiB)")
             if let dumpIR {
@@ -214,7 +214,7 @@ struct TrainCommand: ParsableCommand {
             switch compiled.compiled.optimizingTierStatus {
             case .unavailable(let reason): print("gcc tier unavailable, trained on tcc's code: \(reason)")
             case .compiling: print("trained on tcc's code: gcc had not finished")
-            case .ready(let milliseconds) where compiled.gccSeconds == nil:
+            case .ready(let milliseconds, _) where compiled.gccSeconds == nil:
                 print("trained on tcc's code: gcc tier ready after \(format(milliseconds / 1000, 2)) s, after the last step")
             case .notRequested, .ready: break
             }

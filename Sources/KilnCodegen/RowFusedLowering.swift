@@ -1,12 +1,14 @@
 import KilnIR
 
 // Row-wise fused kernels (a fused body with reductions over the last axis): one loop nest over
-// the rows and, in each row, one pass over its elements per reduction depth. Pass `p` computes
-// the element values of depth `p` it needs into temporaries, folds each reduction of depth `p`
-// into one accumulator in row-major order (as the interpreter does) and stores the yielded
-// element values of depth `p`, and those a later pass reads into a row buffer in arena scratch
-// (a yielded one is read back from its output). Row values (reduction results, elementwise ops
-// on them, their broadcasts back over the row) are scalars computed between passes.
+// the rows and, in each row, two loops per reduction depth. Pass `p`'s first loop computes the
+// element values of depth `p` it needs into temporaries and stores the yielded ones, those a
+// later pass reads and the operands of the reductions of depth `p` into a row buffer in arena
+// scratch (a yielded one is read back from its output). With no reduction in it, that loop
+// vectorizes. Its second loop folds each reduction of depth `p` into one accumulator in
+// row-major order, as the interpreter does, so the bits are the interpreter's. Row values
+// (reduction results, elementwise ops on them, their broadcasts back over the row) are scalars
+// computed between passes.
 
 extension KernelBuilder {
     /// The kernel of a `fused(body)` that reduces over the last axis of its iteration shape.
@@ -60,32 +62,63 @@ extension KernelBuilder {
             let stores = plan.elementYields.filter { plan.stage(of: $0.value) == pass }
             let buffered = plan.rowBuffers.map(\.value).filter { plan.stage(of: $0) == pass }
             guard !reductions.isEmpty || !stores.isEmpty || !buffered.isEmpty else { continue }
-            for r in reductions {
-                guard case .reduce(let op, _) = r.op else { continue }
-                let dtype = body.type(of: r.results[0]).dtype
-                line("\(cType(dtype)) t\(r.results[0].id) = \(scalar(reductionIdentity(op, dtype), dtype));")
-            }
             let computed = plan.elementInstructions(for: plan.roots(pass), pass: pass)
-            try unrolledLoop(shape[shape.count - 1], index: "j") { (k, j) throws(KilnError) in
-                var statements: [String] = []
-                for inst in computed {
-                    var x: [String] = []
-                    for v in inst.operands { x.append(try operand(v, pass: pass, j)) }
-                    statements.append(try k.elementStatement(inst, body, x))
+            if !computed.isEmpty || !stores.isEmpty || !buffered.isEmpty {
+                try unrolledLoop(shape[shape.count - 1], index: "j") { (k, j) throws(KilnError) in
+                    var statements: [String] = []
+                    for inst in computed {
+                        var x: [String] = []
+                        for v in inst.operands { x.append(try operand(v, pass: pass, j)) }
+                        statements.append(try k.elementStatement(inst, body, x))
+                    }
+                    for store in stores { statements.append("\(at(store.array, j)) = \(try operand(store.value, pass: pass, j));") }
+                    for v in buffered { statements.append("r\(v.id)[\(j)] = t\(v.id);") }
+                    return "{ " + statements.joined(separator: " ") + " }"
                 }
-                for r in reductions {
-                    guard case .reduce(let op, _) = r.op else { continue }
-                    let acc = "t\(r.results[0].id)", dtype = body.type(of: r.results[0]).dtype
-                    let combined = binaryExpression(op.combiner, dtype, acc, try operand(r.operands[0], pass: pass, j), &k)
-                    statements.append("\(acc) = \(combined);")
-                }
-                for store in stores { statements.append("\(at(store.array, j)) = \(try operand(store.value, pass: pass, j));") }
-                for v in buffered { statements.append("r\(v.id)[\(j)] = t\(v.id);") }
-                return "{ " + statements.joined(separator: " ") + " }"
+            }
+            try foldReductions(reductions, body, count: shape[shape.count - 1]) { (v, j) throws(KilnError) in
+                try operand(v, pass: pass + 1, j)
             }
         }
         for store in plan.rowYields { line("\(at(store.array, "0")) = \(try operand(store.value, pass: plan.depth, "0"));") }
         closeLoops()
+    }
+
+    /// Folds each of `reductions` over the `count` elements of its row, read through `element`,
+    /// into `t<result id>`, in row-major order: one loop whose only work is the folds, so their
+    /// chains interleave. A float max (min) folds with `t > x ? t : x` (`<`), one instruction,
+    /// and notes whether any element is NaN; when one is, the result is the first NaN, as a fold
+    /// by `kiln_max` (`kiln_min`) gives: its bits are the interpreter's either way.
+    private mutating func foldReductions(_ reductions: [Instruction], _ body: Function, count: Int,
+                                         _ element: (Value, String) throws(KilnError) -> String) throws(KilnError) {
+        var folds: [(acc: String, op: ReduceOp, dtype: DType, x: Value)] = []
+        for r in reductions {
+            guard case .reduce(let op, _) = r.op else { continue }
+            let dtype = body.type(of: r.results[0]).dtype
+            folds.append(("t\(r.results[0].id)", op, dtype, r.operands[0]))
+            line("\(cType(dtype)) t\(r.results[0].id) = \(scalar(reductionIdentity(op, dtype), dtype));")
+        }
+        // An empty row keeps the identities (and has no row buffers to read).
+        guard !folds.isEmpty, count > 0 else { return }
+        func tracksNaN(_ f: (acc: String, op: ReduceOp, dtype: DType, x: Value)) -> Bool { f.op != .sum && f.dtype.isFloat }
+        for f in folds where tracksNaN(f) { line("int n\(f.acc) = 0;") }
+        try unrolledLoop(count, index: "j") { (k, j) throws(KilnError) in
+            var statements: [String] = []
+            for f in folds {
+                let x = try element(f.x, j)
+                switch (f.op, tracksNaN(f)) {
+                case (.max, true): statements.append("\(f.acc) = \(f.acc) > \(x) ? \(f.acc) : \(x); n\(f.acc) |= \(x) != \(x);")
+                case (.min, true): statements.append("\(f.acc) = \(f.acc) < \(x) ? \(f.acc) : \(x); n\(f.acc) |= \(x) != \(x);")
+                case (.sum, _), (.max, false), (.min, false):
+                    statements.append("\(f.acc) = \(binaryExpression(f.op.combiner, f.dtype, f.acc, x, &k));")
+                }
+            }
+            return "{ " + statements.joined(separator: " ") + " }"
+        }
+        for f in folds where tracksNaN(f) {
+            let x = try element(f.x, "j")
+            line("if (n\(f.acc)) for (long j = 0; j < \(count); j++) if (\(x) != \(x)) { \(f.acc) = \(x); break; }")
+        }
     }
 }
 
@@ -187,6 +220,14 @@ struct RowPlan {
             }
         }
         guard let run = shape.last, run > 0, depth > 0 else { return }
+        // A computed operand of a reduction is stored, so that its fold runs in a loop of its own.
+        for r in reductions {
+            let x = resolved(r.operands[0])
+            if computed.contains(x) && yieldArray[x] == nil && !rowBuffers.contains(where: { $0.value == x }) {
+                rowBuffers.append((x, rowBufferBytes))
+                rowBufferBytes += (run * body.type(of: x).dtype.byteSize + 7) / 8 * 8
+            }
+        }
         for pass in stride(from: depth, through: 1, by: -1) {
             for v in earlierValues(for: roots(pass), pass: pass) where yieldArray[v] == nil && !rowBuffers.contains(where: { $0.value == v }) {
                 rowBuffers.append((v, rowBufferBytes))

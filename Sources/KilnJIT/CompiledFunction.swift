@@ -92,12 +92,18 @@ public final class CompiledFunction: @unchecked Sendable {
     /// Whether calls now run gcc's code.
     public var isOptimized: Bool { optimizing.withLock { $0.code != nil } }
 
+    /// Whether gcc's code came from the code cache (`CodeCache`) instead of a compile.
+    public var isFromCodeCache: Bool {
+        if case .ready(_, fromCache: true) = optimizingTierStatus { return true }
+        return false
+    }
+
     /// Where the optimizing tier stands (why it is unavailable, when it is).
     public var optimizingTierStatus: OptimizingTierStatus { optimizing.withLock { $0.status } }
 
     /// Milliseconds gcc took to compile and load the optimizing tier, once it is ready.
     public var optimizingCompileMilliseconds: Double? {
-        if case .ready(let milliseconds) = optimizingTierStatus { return milliseconds }
+        if case .ready(let milliseconds, _) = optimizingTierStatus { return milliseconds }
         return nil
     }
 
@@ -131,14 +137,19 @@ public final class CompiledFunction: @unchecked Sendable {
     /// Compiles the optimizing tier now, unless it was asked for before (then waits for that).
     func optimize() {
         guard claimTierUp() else { return tierUp.wait() }
-        install(Self.buildOptimized(unit: unit, toolchain: toolchain))
+        install(Self.cachedTier(unit: unit, toolchain: toolchain) ?? Self.buildOptimized(unit: unit, toolchain: toolchain))
         tierUp.leave()
     }
 
-    /// Starts compiling the optimizing tier in the background, unless it was asked for before.
-    /// The compile holds the function weakly: if the function is freed first, the code is dropped.
+    /// Installs the optimizing tier from the code cache at once, or else starts compiling it in
+    /// the background, unless it was asked for before. The compile holds the function weakly: if
+    /// the function is freed first, the code is dropped.
     func optimizeInBackground() {
         guard claimTierUp() else { return }
+        if let cached = Self.cachedTier(unit: unit, toolchain: toolchain) {
+            install(cached)
+            return tierUp.leave()
+        }
         let (unit, toolchain, group) = (unit, toolchain, tierUp)
         tierUpQueue.async { [weak self] in
             let built = Self.buildOptimized(unit: unit, toolchain: toolchain)
@@ -157,13 +168,21 @@ public final class CompiledFunction: @unchecked Sendable {
         }
     }
 
+    /// gcc's code for `unit` from the toolchain's cache and its status, or nil when not cached.
+    private static func cachedTier(unit: String, toolchain: NativeToolchain) -> (status: OptimizingTierStatus, code: SharedObjectModule?)? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        guard let code = toolchain.cached(source: unit, entryName: CProgram.entryName) else { return nil }
+        return (.ready(milliseconds: (clock.now - start).milliseconds, fromCache: true), code)
+    }
+
     /// gcc's code for `unit` and the resulting status (how long it took, or why it failed).
     private static func buildOptimized(unit: String, toolchain: NativeToolchain) -> (status: OptimizingTierStatus, code: SharedObjectModule?) {
         let clock = ContinuousClock()
         let start = clock.now
         do {
             let code = try toolchain.load(source: unit, entryName: CProgram.entryName)
-            return (.ready(milliseconds: (clock.now - start).milliseconds), code)
+            return (.ready(milliseconds: (clock.now - start).milliseconds, fromCache: false), code)
         } catch {
             return (.unavailable(error.message), nil)
         }

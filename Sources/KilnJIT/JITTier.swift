@@ -16,8 +16,9 @@ public enum OptimizingTierStatus: Sendable, Equatable {
     case notRequested
     /// gcc is compiling the unit; libtcc's code runs meanwhile.
     case compiling
-    /// gcc's code runs; compiling and loading it took `milliseconds`.
-    case ready(milliseconds: Double)
+    /// gcc's code runs; compiling and loading it took `milliseconds`, or loading it from the code
+    /// cache did (`fromCache`, see `CodeCache`).
+    case ready(milliseconds: Double, fromCache: Bool)
     /// The optimizing tier could not be built (the reason says why); libtcc's code runs.
     case unavailable(String)
 }
