@@ -21,8 +21,9 @@ public struct CodegenOptions: Hashable, Sendable {
     /// by default they are inline polynomials gcc vectorizes, within a few ulp of libm (`InlineMath`).
     public var libmFunctions: Bool
 
-    /// The work below which a loop stays serial by default (measured, docs/codegen.md, Threads).
-    public static let defaultParallelThreshold = 32_768
+    /// The work below which a loop stays serial by default (measured, docs/benchmarks.md, Threads
+    /// in generated code): waking the pool beside OpenBLAS's threads costs about 8 µs.
+    public static let defaultParallelThreshold = 131_072
 
     public init(reductionAccumulators: Int = 4, convolutionChunkElements: Int = defaultConvolutionChunkElements,
                 threads: Int? = nil, parallelThreshold: Int = defaultParallelThreshold, libmFunctions: Bool = false) {
