@@ -15,7 +15,9 @@ import Glibc
 /// during a concurrent store).
 /// Each hit marks its entry as used (its modification time); beyond `capacity` entries, the
 /// least recently used are removed. Unreadable or unwritable directories make every lookup a miss
-/// and every store a no-op: the cache never makes a compile fail.
+/// and every store a no-op: the cache never makes a compile fail. Since the objects are loaded as
+/// code, the directory and every file of an entry must belong to the current user and be
+/// writable by nobody else (no symbolic links); otherwise the cache is not used.
 public struct CodeCache: Sendable, Hashable {
     /// The directory holding the entries (made on the first store).
     public var directory: String
@@ -39,7 +41,8 @@ public struct CodeCache: Sendable, Hashable {
     /// The path of the object stored under `key`, or nil.
     func lookup(_ key: String) -> String? {
         let base = directory + "/" + Self.name(key)
-        guard (try? readFileBytes(base + ".key")) == Array(key.utf8), access(base + ".so", R_OK) == 0 else { return nil }
+        guard isPrivate(directory), isPrivate(base + ".key"), isPrivate(base + ".so"),
+              (try? readFileBytes(base + ".key")) == Array(key.utf8) else { return nil }
         utime(base + ".so", nil)
         return base + ".so"
     }
@@ -48,9 +51,15 @@ public struct CodeCache: Sendable, Hashable {
     func store(_ key: String, objectPath: String) {
         let base = directory + "/" + Self.name(key)
         do {
-            try makeDirectories(directory)
-            try writeFileAtomically(try readFileBytes(objectPath), path: base + ".so")
-            try writeFileAtomically(Array(key.utf8), path: base + ".key")
+            // The cache directory itself is made private (0700), whatever the umask.
+            let parent = directory.lastIndex(of: "/").map { String(directory[..<$0]) } ?? ""
+            if !parent.isEmpty { try makeDirectories(parent) }
+            mkdir(directory, 0o700)
+            guard isPrivate(directory) else { return }
+            for (path, bytes) in [(base + ".so", try readFileBytes(objectPath)), (base + ".key", Array(key.utf8))] {
+                try writeFileAtomically(bytes, path: path)
+                chmod(path, 0o600)
+            }
         } catch { return }
         evict()
     }
@@ -81,6 +90,13 @@ public struct CodeCache: Sendable, Hashable {
         let hex = String(hash, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
+}
+
+/// Whether `path` is the current user's and nobody else may write it: the cache loads its objects
+/// as code, so it uses no file or directory another user could have planted or changed.
+private func isPrivate(_ path: String) -> Bool {
+    var info = stat()
+    return lstat(path, &info) == 0 && info.st_uid == getuid() && info.st_mode & (S_IWGRP | S_IWOTH) == 0
 }
 
 /// What `-march=native` compiles for: the CPU's model name and feature flags (`/proc/cpuinfo`).

@@ -8,7 +8,7 @@ import Testing
 
 /// The code cache: gcc's code for a unit compiled once loads in another compiler without gcc,
 /// runs bit for bit as the compiled one; a damaged entry is a miss that the next compile
-/// repairs; the least recently used entries go first.
+/// repairs; the least recently used entries go first; nothing others may write is loaded.
 @Suite struct CodeCacheTests {
     /// A toolchain whose cache and temporary directories are in `scratch`.
     static func toolchain(_ scratch: ScratchDirectory, capacity: Int = 256) throws -> NativeToolchain {
@@ -73,5 +73,23 @@ import Testing
         #expect(try Self.compile(units[0], toolchain).isFromCodeCache)
         #expect(try Self.compile(units[2], toolchain).isFromCodeCache)
         #expect(try !Self.compile(units[1], toolchain).isFromCodeCache)
+    }
+
+    /// The objects are loaded as code: a cache directory or entry that others may write is not used.
+    @Test func entriesOthersMayWriteAreNotUsed() throws {
+        let scratch = try ScratchDirectory()
+        let toolchain = try Self.toolchain(scratch)
+        let f = try parseFunction(OptimizingTierTests.edges)
+        _ = try Self.compile(f, toolchain)
+        let cache = scratch.path + "/cache"
+        var info = stat()
+        #expect(stat(cache, &info) == 0 && info.st_mode & 0o777 == 0o700)
+        let object = try #require(try scratch.contents("cache").first { $0.hasSuffix(".so") })
+        #expect(chmod(cache + "/" + object, 0o666) == 0)
+        #expect(try !Self.compile(f, toolchain).isFromCodeCache, "a world-writable object")
+        #expect(try Self.compile(f, toolchain).isFromCodeCache, "rewritten privately")
+        #expect(chmod(cache, 0o777) == 0)
+        #expect(try !Self.compile(f, toolchain).isFromCodeCache, "a world-writable directory")
+        #expect(try !Self.compile(f, toolchain).isFromCodeCache, "nothing is stored there either")
     }
 }
