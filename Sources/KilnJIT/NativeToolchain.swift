@@ -50,11 +50,10 @@ public struct NativeToolchain: Sendable, Hashable {
         return nil
     }
 
-    /// `source` compiled to a shared object (or found in the cache) and loaded; the error says
+    /// `source` compiled to a shared object (and stored in the cache) and loaded; the error says
     /// why not.
     func load(source: String, entryName: String) throws(KilnError) -> SharedObjectModule {
         guard let compiler else { throw KilnError("no gcc or cc on PATH") }
-        if let cached = cached(source: source, entryName: entryName) { return cached }
         let jobs = CompilerJobs.shared
         let (id, directory) = try jobs.makeDirectory(under: temporaryRoot)
         defer { jobs.remove(id) }
