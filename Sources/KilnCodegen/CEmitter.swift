@@ -100,6 +100,17 @@ public func emitC(_ f: Function, options: CodegenOptions = CodegenOptions()) thr
     /* @\(cCommentText(f.name)) lowered to C by Kiln. Entry point: void \(CProgram.entryName)(void **args, char *arena);
        args[0..<\(f.params.count)]: inputs, args[\(f.params.count)..<\(f.params.count + f.results.count)]: outputs; arena: \(plan.peakBytes) bytes, 64-byte aligned. */
     """
+    if needs.contains(.blasThreads(.set)) {
+        // Kiln's threads split the products: OpenBLAS runs one thread of its own meanwhile.
+        if let n = options.blasThreads {
+            calls.insert("  openblas_set_num_threads(1);", at: 0)
+            calls.append("  openblas_set_num_threads(\(n));")
+        } else {
+            needs.insert(.blasThreads(.get))
+            calls.insert("  int kiln_blas_threads = openblas_get_num_threads();\n  openblas_set_num_threads(1);", at: 0)
+            calls.append("  openblas_set_num_threads(kiln_blas_threads);")
+        }
+    }
     let entry = "void \(CProgram.entryName)(void **args, char *arena) {\n" + calls.joined(separator: "\n") + "\n}\n"
     let source = [header, preludeText(needs)] + definitions + [entry]
     return CProgram(source: source.filter { !$0.isEmpty }.joined(separator: "\n\n"), fileName: fileName, plan: plan,

@@ -10,6 +10,19 @@ enum MathFunction: String, CaseIterable, Sendable {
 /// How compiled code runs `all_reduce`, by the runtime's communicator: `start(data, count,
 /// is_double, is_mean)` begins the reduction in place and returns a request, `test(request)` lets
 /// it progress, `wait(request)` returns once `data` holds the result (0 is a finished request).
+/// OpenBLAS's thread count, which a unit whose products Kiln's threads split sets to one for
+/// the length of its entry point (LinalgLowering.swift).
+enum BLASThreadsCall: String, CaseIterable, Sendable {
+    case get = "openblas_get_num_threads", set = "openblas_set_num_threads"
+
+    var prototype: String {
+        switch self {
+        case .get: return "int openblas_get_num_threads(void);"
+        case .set: return "void openblas_set_num_threads(int);"
+        }
+    }
+}
+
 enum AllReduceCall: String, CaseIterable, Sendable {
     case start, test, wait
 
@@ -38,6 +51,7 @@ enum InlineMath: String, CaseIterable, Sendable {
 enum PreludeItem: Hashable, Sendable {
     case memcpy, memset
     case gemm(DType)
+    case blasThreads(BLASThreadsCall)
     case math(MathFunction, DType)
     /// `kiln_<f32|f64>_bits(u)`: a float from its bit pattern (infinities, NaN, -0).
     case floatFromBits(DType)
@@ -67,6 +81,7 @@ enum PreludeItem: Hashable, Sendable {
         case .memcpy: return "memcpy"
         case .memset: return "memset"
         case .gemm(let d): return d == .f32 ? "cblas_sgemm" : "cblas_dgemm"
+        case .blasThreads(let c): return c.rawValue
         case let .math(f, d): return f.name(d)
         case .pthread(let p): return p.rawValue
         case .allReduce(let c): return "kiln_all_reduce_" + c.rawValue
@@ -78,7 +93,7 @@ enum PreludeItem: Hashable, Sendable {
     /// The C name the item declares.
     var functionName: String {
         switch self {
-        case .memcpy, .memset, .gemm, .math, .pthread, .allReduce, .library: return externalSymbol ?? ""
+        case .memcpy, .memset, .gemm, .blasThreads, .math, .pthread, .allReduce, .library: return externalSymbol ?? ""
         case .floatFromBits(let d): return "kiln_\(d.rawValue)_bits"
         case .floatBits(let d): return "kiln_bits_\(d.rawValue)"
         case .pickFloat(let d): return "kiln_pick_\(d.rawValue)"
@@ -121,6 +136,7 @@ enum PreludeItem: Hashable, Sendable {
         case .pthread(let p): return p.prototype
         case .threadPool(let threads): return threadPoolText(threads: threads)
         case .allReduce(let c): return c.prototype
+        case .blasThreads(let c): return c.prototype
         case .library(let kernel): return kernel.prototype
         case .gemm(let d):
             let t = cType(d)
@@ -299,7 +315,8 @@ func externalSymbols(_ items: Set<PreludeItem>) -> [String] {
 
 /// Every external function a generated unit may declare (the JIT must be able to bind each).
 public let allExternalSymbols: [String] = {
-    let items: [PreludeItem] = [.memcpy, .memset] + AllReduceCall.allCases.map(PreludeItem.allReduce) + [DType.f32, .f64].flatMap { d in
+    let items: [PreludeItem] = [.memcpy, .memset] + AllReduceCall.allCases.map(PreludeItem.allReduce)
+        + BLASThreadsCall.allCases.map(PreludeItem.blasThreads) + [DType.f32, .f64].flatMap { d in
         [PreludeItem.gemm(d)] + MathFunction.allCases.map { PreludeItem.math($0, d) }
     } + PthreadFunction.allCases.map(PreludeItem.pthread) + LibraryKernel.all.map(PreludeItem.library)
     return items.compactMap(\.externalSymbol).sorted()

@@ -185,7 +185,7 @@ extension KernelBuilder {
             let cols = k.columns(input, first: first, samples: samples, g, into: "cols", out.dtype)
             let (c, ldc) = inPlace ? (destination + sampleOffset(first, o * p), samples * p) : ("prod" + sampleOffset(first, p), batch * p)
             try k.gemm(out.dtype, GemmCall(m: o, n: samples * p, k: g.patchSize, a: filter, lda: g.patchSize,
-                                           b: cols, ldb: samples * p, c: c, ldc: ldc))
+                                           b: cols, ldb: samples * p, c: c, ldc: ldc), passing: chunkLocals(first))
         }
         return inPlace ? direct : ("prod", [p, batch * p, out.shape[3], 1])
     }
@@ -219,7 +219,7 @@ extension KernelBuilder {
         try forEachChunk(batch: batch, chunk: chunk) { k, first, samples throws(KilnError) in
             let b = k.packedResponses("input", first: first, samples: samples, channels: ci, positions: p, into: "packed", out.dtype)
             try k.gemm(out.dtype, GemmCall(transA: true, m: g.patchSize, n: samples * p, k: ci, a: "filter", lda: g.patchSize,
-                                           b: b, ldb: samples * p, c: "cols", ldc: samples * p))
+                                           b: b, ldb: samples * p, c: "cols", ldc: samples * p), passing: chunkLocals(first))
             let tail = ["\(samples * p)"] + g.helperArguments
             if samples == 1 {
                 k.line("\(col2im)(\((["cols", "out\(sampleOffset(first, g.imageSize))"] + tail).joined(separator: ", ")));")
@@ -249,7 +249,7 @@ extension KernelBuilder {
             let r = k.packedResponses("grad", first: first, samples: samples, channels: o, positions: p, into: "packed", out.dtype)
             let cols = k.columns("input", first: first, samples: samples, g, into: "cols", out.dtype)
             try k.gemm(out.dtype, GemmCall(transB: true, m: o, n: g.patchSize, k: samples * p, a: r, lda: samples * p,
-                                           b: cols, ldb: samples * p, beta: 1, c: "out", ldc: g.patchSize))
+                                           b: cols, ldb: samples * p, beta: 1, c: "out", ldc: g.patchSize), passing: chunkLocals(first))
         }
     }
 }

@@ -134,10 +134,11 @@ extension KernelBuilder {
         }
         let types = inst.operands.map(body.type(of:)), out = body.type(of: result)
         open("/* %\(body.name(of: result)) = matmul(...) into \(output) */")
+        // Declared for the parts too: the product may be split among the pool's threads.
         for (name, (v, type)) in zip(["a", "b"], zip(inst.operands, types)) {
-            line("const \(cType(type.dtype)) *\(name) = \(try blockArray(v, body, values, of: "matmul"));")
+            declareForParts("const \(cType(type.dtype)) *\(name) = \(try blockArray(v, body, values, of: "matmul"));")
         }
-        if output != "out" { line("\(cType(out.dtype)) *out = \(output);") }
+        if output != "out" { declareForParts("\(cType(out.dtype)) *out = \(output);") }
         try lowerMatmul(transposeA: transposeA, transposeB: transposeB, types[0], types[1], out)
         close()
     }

@@ -17,6 +17,10 @@ public struct CodegenOptions: Hashable, Sendable {
     /// The least work (elements times their cost: 8 for a libm call, 1 otherwise) of a loop that
     /// runs on several threads; smaller loops stay on the calling thread.
     public var parallelThreshold: Int
+    /// OpenBLAS's own thread count, which a unit whose products its threads split restores when
+    /// its entry point returns (it runs OpenBLAS on one thread meanwhile, LinalgLowering.swift);
+    /// nil: the count the entry point finds when it starts. The JIT sets the process's count.
+    public var blasThreads: Int?
     /// Whether f32 `exp`, `log`, `tanh` and `sigmoid` call libm as the interpreter does (bit-exact);
     /// by default they are inline polynomials gcc vectorizes, within a few ulp of libm (`InlineMath`).
     public var libmFunctions: Bool

@@ -101,6 +101,8 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     case "kiln_all_reduce_wait": return address(kilnAllReduceWait as AllReduceRequest)
     case "cblas_sgemm": return address(cblas_sgemm as Sgemm)
     case "cblas_dgemm": return address(cblas_dgemm as Dgemm)
+    case "openblas_get_num_threads": return address(openblas_get_num_threads as @convention(c) () -> Int32)
+    case "openblas_set_num_threads": return address(openblas_set_num_threads as @convention(c) (Int32) -> Void)
     case "expf": return address(expf as FloatFunction)
     case "logf": return address(logf as FloatFunction)
     case "sqrtf": return address(sqrtf as FloatFunction)

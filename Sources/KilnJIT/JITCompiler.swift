@@ -1,3 +1,4 @@
+import CBLAS
 import KilnCodegen
 import KilnIR
 import Synchronization
@@ -86,7 +87,8 @@ public final class JITCompiler: Sendable {
     /// `f` compiled by libtcc, from the cache when it is there.
     private func baseline(_ f: Function, options: CodegenOptions, appending extra: String,
                           extraSymbols: [String]) throws(KilnError) -> CompiledFunction {
-        let options = try options.resolvingThreads()
+        var options = try options.resolvingThreads()
+        if options.blasThreads == nil { options.blasThreads = processBLASThreads }
         let key = CacheKey(function: structuralForm(f), options: options, extra: extra)
         if let cached = cache.withLock({ $0.lookup(key) }) { return cached }
         let clock = ContinuousClock()
@@ -113,3 +115,10 @@ public final class JITCompiler: Sendable {
     }
 }
 
+/// OpenBLAS's thread count when Kiln first compiles: what a unit whose products its own threads
+/// split restores on return (`CodegenOptions.blasThreads`), so that units running at the same
+/// time on several threads never leave OpenBLAS on one thread.
+private let processBLASThreads: Int = {
+    shortenBLASThreadTimeoutOnce
+    return Int(openblas_get_num_threads())
+}()

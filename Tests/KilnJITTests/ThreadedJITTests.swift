@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 import KilnCodegen
 import KilnIR
@@ -157,6 +158,58 @@ import Testing
         let two = try run(2)
         for threads in [2, 1, 3] {
             #expect(mismatch(try run(threads), two, .exact) == nil, "\(threads) threads")
+        }
+    }
+
+    /// Products split among the pool's threads (by columns, or by rows when taller than wide):
+    /// every transpose, a batched product, a fused epilogue, the three convolution products over
+    /// chunks of samples. A thread count gives the same bits every time; against one OpenBLAS call
+    /// the results are within 1e-4·(1 + |r|) (OpenBLAS picks its kernels by the slice's size, so
+    /// the last bits may differ); OpenBLAS's thread count is back to what it was on return.
+    @Test func splitProductsKeepTheBits() throws {
+        let module = try parseModule("""
+        func @products(%a: f32[37,70], %b: f32[70,91], %at: f32[70,37], %bt: f32[91,70], %tall: f32[130,20], %w: f32[20,9]) -> (f32[37,91], f32[37,91], f32[37,91], f32[130,9]) {
+          %nn = matmul(%a, %b) : f32[37,91]
+          %tn = matmul(%at, %b) {transpose_a = true} : f32[37,91]
+          %tt = matmul(%at, %bt) {transpose_a = true, transpose_b = true} : f32[37,91]
+          %rows = matmul(%tall, %w) : f32[130,9]
+          return %nn, %tn, %tt, %rows
+        }
+        func @batched_epilogue(%x: f64[3,17,40], %y: f64[3,40,33], %p: f32[50,64], %q: f32[64,48], %bias: f32[48]) -> (f64[3,17,33], f32[50,48]) {
+          %z = matmul(%x, %y) : f64[3,17,33]
+          %m = matmul(%p, %q) : f32[50,48]
+          %bb = broadcast_in_dim(%bias) {shape = [50,48], dims = [1]} : f32[50,48]
+          %s = add(%m, %bb) : f32[50,48]
+          %r = relu(%s) : f32[50,48]
+          return %z, %r
+        }
+        func @convolutions(%x: f32[5,3,11,9], %w: f32[6,3,3,3], %g: f32[5,6,11,9]) -> (f32[5,6,11,9], f32[5,3,11,9], f32[6,3,3,3]) {
+          %y = conv2d(%x, %w) {stride = [1,1], padding = [1,1], dilation = [1,1]} : f32[5,6,11,9]
+          %dx = conv2d_transpose(%g, %w) {stride = [1,1], padding = [1,1], output_padding = [0,0], dilation = [1,1]} : f32[5,3,11,9]
+          %dw = conv2d_filter_grad(%x, %g) {window = [3,3], stride = [1,1], padding = [1,1], dilation = [1,1]} : f32[6,3,3,3]
+          return %y, %dx, %dw
+        }
+        """, file: "products.kir")
+        try verify(module)
+        for original in module.functions {
+            var f = original
+            _ = try Fusion().run(on: &f)
+            let inputs = try testInputs(f, seed: 12, edges: false)
+            func run(_ threads: Int) throws -> (results: [HostTensor], source: String) {
+                let options = CodegenOptions(convolutionChunkElements: 400, threads: threads, parallelThreshold: 0)
+                let compiled = try JITCompiler(capacity: 0).compile(f, options: options)
+                return (try compiled.run(inputs), compiled.cSource)
+            }
+            let blasThreads = openblas_get_num_threads()
+            let one = try run(1)
+            #expect(!one.source.contains("openblas_set_num_threads"))
+            for threads in [2, 3] {
+                let split = try run(threads)
+                #expect(split.source.contains("openblas_set_num_threads(1)"), "@\(f.name), \(threads) threads")
+                if let problem = mismatch(split.results, one.results, .relative(1e-4)) { Issue.record("@\(f.name), \(threads) threads: \(problem)") }
+                if let problem = mismatch(try run(threads).results, split.results, .exact) { Issue.record("@\(f.name), \(threads) threads twice: \(problem)") }
+            }
+            #expect(openblas_get_num_threads() == blasThreads)
         }
     }
 
