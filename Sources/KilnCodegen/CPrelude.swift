@@ -7,9 +7,6 @@ enum MathFunction: String, CaseIterable, Sendable {
     func name(_ dtype: DType) -> String { dtype == .f32 ? rawValue + "f" : rawValue }
 }
 
-/// How compiled code runs `all_reduce`, by the runtime's communicator: `start(data, count,
-/// is_double, is_mean)` begins the reduction in place and returns a request, `test(request)` lets
-/// it progress, `wait(request)` returns once `data` holds the result (0 is a finished request).
 /// OpenBLAS's thread count, which a unit whose products Kiln's threads split sets to one for
 /// the length of its entry point (LinalgLowering.swift).
 enum BLASThreadsCall: String, CaseIterable, Sendable {
@@ -23,6 +20,9 @@ enum BLASThreadsCall: String, CaseIterable, Sendable {
     }
 }
 
+/// How compiled code runs `all_reduce`, by the runtime's communicator: `start(data, count,
+/// is_double, is_mean)` begins the reduction in place and returns a request, `test(request)` lets
+/// it progress, `wait(request)` returns once `data` holds the result (0 is a finished request).
 enum AllReduceCall: String, CaseIterable, Sendable {
     case start, test, wait
 
