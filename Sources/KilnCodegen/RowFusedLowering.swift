@@ -221,19 +221,19 @@ struct RowPlan {
         }
         guard let run = shape.last, run > 0, depth > 0 else { return }
         // A computed operand of a reduction is stored, so that its fold runs in a loop of its own.
-        for r in reductions {
-            let x = resolved(r.operands[0])
-            if computed.contains(x) && yieldArray[x] == nil && !rowBuffers.contains(where: { $0.value == x }) {
-                rowBuffers.append((x, rowBufferBytes))
-                rowBufferBytes += (run * body.type(of: x).dtype.byteSize + 7) / 8 * 8
-            }
+        for r in reductions where computed.contains(resolved(r.operands[0])) {
+            keepInRowBuffer(resolved(r.operands[0]), run: run)
         }
         for pass in stride(from: depth, through: 1, by: -1) {
-            for v in earlierValues(for: roots(pass), pass: pass) where yieldArray[v] == nil && !rowBuffers.contains(where: { $0.value == v }) {
-                rowBuffers.append((v, rowBufferBytes))
-                rowBufferBytes += (run * body.type(of: v).dtype.byteSize + 7) / 8 * 8
-            }
+            for v in earlierValues(for: roots(pass), pass: pass) { keepInRowBuffer(v, run: run) }
         }
+    }
+
+    /// Gives `v` a row buffer of `run` elements, unless an output or a row buffer holds it already.
+    private mutating func keepInRowBuffer(_ v: Value, run: Int) {
+        guard yieldArray[v] == nil, !rowBuffers.contains(where: { $0.value == v }) else { return }
+        rowBuffers.append((v, rowBufferBytes))
+        rowBufferBytes += (run * body.type(of: v).dtype.byteSize + 7) / 8 * 8
     }
 
     /// What pass `pass` computes: the operands of its reductions, its yielded element values and
