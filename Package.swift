@@ -57,7 +57,7 @@ let package = Package(
         ], linkerSettings: exportedRuntimeSymbols),
         .executableTarget(name: "KilnFuzz", dependencies: ["KilnIR", "KilnTestSupport"], exclude: ["kir.dict"]),
         .testTarget(name: "KilnIRTests", dependencies: ["KilnSupport", "KilnIR", "KilnTestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "KilnJITTests", dependencies: ["CBLAS", "KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"],
+        .testTarget(name: "KilnJITTests", dependencies: ["KilnJIT", "KilnTestSupport", "KilnRuntime", "KilnFormats", "KilnIR", "KilnAutodiff", "KilnPasses"],
                     linkerSettings: exportedRuntimeSymbols),
         .testTarget(name: "KilnRuntimeTests", dependencies: ["KilnIR", "KilnRuntime", "KilnFormats", "KilnTestSupport"]),
         .testTarget(name: "KilnFormatsTests", dependencies: ["KilnFormats", "KilnIR", "KilnRuntime", "KilnTestSupport"], exclude: ["Fixtures"]),
