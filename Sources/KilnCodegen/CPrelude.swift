@@ -122,6 +122,7 @@ enum PreludeItem: Hashable, Sendable {
         case .threadPool: return PthreadFunction.allCases.map(PreludeItem.pthread)
         case .pickFloat(let d): return [.floatFromBits(d), .floatBits(d)]
         case .signFloat(let d), .reluFloat(let d), .maxFloat(let d), .minFloat(let d): return [.pickFloat(d)]
+        case .absFloat(let d): return [.floatFromBits(d), .floatBits(d)]
         case .inlineMath(let m):
             return [.floatFromBits(.f32), .floatBits(.f32), .pickFloat(.f32)] + (m == .tanh ? [.inlineMath(.exp)] : [])
         default: return []
@@ -146,30 +147,36 @@ enum PreludeItem: Hashable, Sendable {
             return f == .pow ? "\(t) \(f.name(d))(\(t), \(t));" : "\(t) \(f.name(d))(\(t));"
         case .floatFromBits(let d):
             let (t, u) = floatAndBits(d)
-            return "static \(t) \(functionName)(\(u) u) { union { \(u) u; \(t) f; } c; c.u = u; return c.f; }"
+            return forTinyC(macro: "#define \(functionName)(bits) (((union kiln_\(d.rawValue)_word){.u = (bits)}).f)",
+                            union: d, else: "static \(t) \(functionName)(\(u) u) { union { \(u) u; \(t) f; } c; c.u = u; return c.f; }")
         case .floatBits(let d):
             let (t, u) = floatAndBits(d)
-            return "static \(u) \(functionName)(\(t) x) { union { \(u) u; \(t) f; } c; c.f = x; return c.u; }"
+            return forTinyC(macro: "#define \(functionName)(value) (((union kiln_\(d.rawValue)_word){.f = (value)}).u)",
+                            union: d, else: "static \(u) \(functionName)(\(t) x) { union { \(u) u; \(t) f; } c; c.f = x; return c.u; }")
         case .pickFloat(let d):
             let (t, u) = floatAndBits(d)
             let (from, to) = (PreludeItem.floatFromBits(d).functionName, PreludeItem.floatBits(d).functionName)
-            return """
+            return forTinyC(macro: "#define \(functionName)(c, a, b) \(from)((\(to)(a) & (0 - (\(u))(c))) | (\(to)(b) & ~(0 - (\(u))(c))))",
+                            union: nil, else: """
             static inline __attribute__((always_inline)) \(t) \(functionName)(int c, \(t) a, \(t) b) {
               \(u) m = 0 - (\(u))c;
               return \(from)((\(to)(a) & m) | (\(to)(b) & ~m));
             }
-            """
+            """)
         case .inlineMath(let m): return inlineMathDefinition(m)
         case .absFloat(let d):
             let (t, u) = floatAndBits(d)
             let mask = d == .f32 ? "0x7fffffffu" : "0x7fffffffffffffffull"
-            return "static \(t) \(functionName)(\(t) x) { union { \(t) f; \(u) u; } c; c.f = x; c.u &= \(mask); return c.f; }"
+            let (from, to) = (PreludeItem.floatFromBits(d).functionName, PreludeItem.floatBits(d).functionName)
+            return forTinyC(macro: "#define \(functionName)(x) \(from)(\(to)(x) & \(mask))", union: nil,
+                            else: "static \(t) \(functionName)(\(t) x) { union { \(t) f; \(u) u; } c; c.f = x; c.u &= \(mask); return c.f; }")
         case .signFloat(let d):
             let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
             return "static \(t) \(functionName)(\(t) x) { return \(pick)(x > 0, 1, \(pick)(x < 0, -1, x)); }  /* NaN and zeros: x itself */"
         case .reluFloat(let d):
             let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
-            return "static \(t) \(functionName)(\(t) x) { return \(pick)(x <= 0, 0, x); }  /* NaN: x itself; -0: +0 */"
+            return forTinyC(macro: "#define \(functionName)(x) \(pick)((x) <= 0, 0, (x))", union: nil,
+                            else: "static \(t) \(functionName)(\(t) x) { return \(pick)(x <= 0, 0, x); }  /* NaN: x itself; -0: +0 */")
         case .maxFloat(let d):
             let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
             return "static \(t) \(functionName)(\(t) a, \(t) b) { return \(pick)(a != a, a, \(pick)(b != b, b, \(pick)(a > b, a, b))); }"
@@ -280,6 +287,18 @@ private func inlineMathDefinition(_ m: InlineMath) -> String {
 
 private func floatAndBits(_ d: DType) -> (String, String) {
     (cType(d), d == .f32 ? "unsigned" : "unsigned long long")
+}
+
+/// `definition` for gcc, and `macro` for libtcc, which inlines no function: there, bit casts and
+/// picks are expressions on a compound literal of the union `kiln_<dtype>_word` (declared once,
+/// with `union`'s macro), not calls. Both give the same bits.
+private func forTinyC(macro: String, union dtype: DType?, else definition: String) -> String {
+    let declaration = dtype.map { d -> String in
+        let (t, u) = floatAndBits(d)
+        let name = "kiln_\(d.rawValue)_word"
+        return "#ifndef \(name.uppercased())\n#define \(name.uppercased())\nunion \(name) { \(u) u; \(t) f; };\n#endif\n"
+    } ?? ""
+    return "#ifdef __TINYC__\n\(declaration)\(macro)\n#else\n\(definition)\n#endif"
 }
 
 /// `kernel` when the library has it.

@@ -27,7 +27,7 @@ import Testing
     @Test func aUnitCompiledOnceLoadsInAnotherCompiler() throws {
         let scratch = try ScratchDirectory()
         let toolchain = try Self.toolchain(scratch)
-        let f = try parseFunction(OptimizingTierTests.edges)
+        let f = try parseFunction(OptimizingTierTests.edges(.f32))
         let inputs = try testInputs(f)
         let first = try Self.compile(f, toolchain)
         #expect(first.isOptimized && !first.isFromCodeCache)
@@ -42,7 +42,7 @@ import Testing
     @Test func aDamagedEntryIsAMissThatTheNextCompileRepairs() throws {
         let scratch = try ScratchDirectory()
         let toolchain = try Self.toolchain(scratch)
-        let f = try parseFunction(OptimizingTierTests.edges)
+        let f = try parseFunction(OptimizingTierTests.edges(.f32))
         let inputs = try testInputs(f)
         let reference = try interpret(f, inputs: inputs)
         _ = try Self.compile(f, toolchain)
@@ -79,7 +79,7 @@ import Testing
     @Test func entriesOthersMayWriteAreNotUsed() throws {
         let scratch = try ScratchDirectory()
         let toolchain = try Self.toolchain(scratch)
-        let f = try parseFunction(OptimizingTierTests.edges)
+        let f = try parseFunction(OptimizingTierTests.edges(.f32))
         _ = try Self.compile(f, toolchain)
         let cache = scratch.path + "/cache"
         var info = stat()

@@ -10,23 +10,30 @@ import Testing
 /// interpreter, tiers up in the background without disturbing calls, falls back to libtcc when gcc
 /// is missing or fails, and leaves no files behind.
 @Suite struct OptimizingTierTests {
-    static let edges = """
-    func @edges(%a: f32[14], %b: f32[14]) -> (f32[14], f32[14], f32[14], i32[14], bool[14], f32[14], f32[14], f32[14]) {
-      %mx = max(%a, %b) : f32[14]
-      %mn = min(%b, %a) : f32[14]
-      %ab = abs(%a) : f32[14]
-      %ci = convert(%b) {dtype = "i32"} : i32[14]
-      %lt = compare(%a, %b) {direction = "lt"} : bool[14]
-      %q = div(%a, %b) : f32[14]
-      %s = sqrt(%a) : f32[14]
-      %e = exp(%b) : f32[14]
-      %p = pow(%a, %b) : f32[14]
-      %fl = floor(%q) : f32[14]
-      %t = tanh(%e) : f32[14]
-      %sel = select(%lt, %s, %fl) : f32[14]
-      return %mx, %mn, %ab, %ci, %lt, %sel, %p, %t
+    /// Edge values through the ops whose C selects by bit masks (`kiln_pick_*`, which libtcc's
+    /// code spells as macros and gcc's as inlined functions) and through libm, in `dtype`.
+    static func edges(_ dtype: DType) -> String {
+        let t = "\(dtype)[14]"
+        return """
+        func @edges(%a: \(t), %b: \(t)) -> (\(t), \(t), \(t), i32[14], bool[14], \(t), \(t), \(t), \(t), \(t)) {
+          %mx = max(%a, %b) : \(t)
+          %mn = min(%b, %a) : \(t)
+          %ab = abs(%a) : \(t)
+          %ci = convert(%b) {dtype = "i32"} : i32[14]
+          %lt = compare(%a, %b) {direction = "lt"} : bool[14]
+          %q = div(%a, %b) : \(t)
+          %s = sqrt(%a) : \(t)
+          %e = exp(%b) : \(t)
+          %p = pow(%a, %b) : \(t)
+          %fl = floor(%q) : \(t)
+          %th = tanh(%e) : \(t)
+          %sel = select(%lt, %s, %fl) : \(t)
+          %r = relu(%b) : \(t)
+          %sg = sign(%a) : \(t)
+          return %mx, %mn, %ab, %ci, %lt, %sel, %p, %th, %r, %sg
+        }
+        """
     }
-    """
 
     /// `f` on `inputs`: libtcc's results, then gcc's (same compiled function, tiered up), from a
     /// compiler using `toolchain`.
@@ -50,8 +57,9 @@ import Testing
         return mismatch(optimized, try interpret(f, inputs: inputs), interpreterTolerance(options)).map { "gcc vs interpreter: \($0)" }
     }
 
-    @Test func edgeValuesAreBitIdentical() throws {
-        let f = try parseFunction(Self.edges)
+    @Test(arguments: [DType.f32, .f64])
+    func edgeValuesAreBitIdentical(dtype: DType) throws {
+        let f = try parseFunction(Self.edges(dtype))
         #expect(try Self.tierProblem(f, try testInputs(f), options: CodegenOptions()) == nil)
         #expect(NativeToolchain.flags.contains("-ffp-contract=off") && !NativeToolchain.flags.contains("-ffast-math"))
     }
@@ -104,7 +112,7 @@ import Testing
         let scratch = try ScratchDirectory()
         let slowGCC = try scratch.script("slow-gcc", "sleep 0.4\nexec gcc \"$@\"")
         let compiler = JITCompiler(capacity: 1, toolchain: NativeToolchain(compiler: slowGCC, temporaryRoot: scratch.path))
-        let f = try parseFunction(Self.edges)
+        let f = try parseFunction(Self.edges(.f32))
         let inputs = try testInputs(f)
         let probeSource = "int kiln_probe(int x) { return x * 3 + 1; }"
         let compiled = try compiler.compile(f, tier: .adaptive, appending: probeSource)
@@ -145,19 +153,19 @@ import Testing
         let compiler = JITCompiler(capacity: 0, toolchain: NativeToolchain(compiler: slowGCC, temporaryRoot: scratch.path + "/tmp"))
         weak var freed: CompiledFunction?
         do {
-            let compiled = try compiler.compile(try parseFunction(Self.edges), tier: .adaptive)
+            let compiled = try compiler.compile(try parseFunction(Self.edges(.f32)), tier: .adaptive)
             #expect(compiled.optimizingTierStatus == .compiling)
             freed = compiled
         }
         #expect(freed == nil)
         // Background compiles run in order: once a later one is done, the first one is too.
-        let later = try compiler.compile(try parseFunction(Self.edges), tier: .adaptive)
+        let later = try compiler.compile(try parseFunction(Self.edges(.f32)), tier: .adaptive)
         #expect(later.waitForOptimizedTier())
         #expect(try scratch.contents("tmp").isEmpty)
     }
 
     @Test func fallsBackToTCCWithoutACompiler() throws {
-        let f = try parseFunction(Self.edges)
+        let f = try parseFunction(Self.edges(.f32))
         let inputs = try testInputs(f)
         var missing = NativeToolchain()
         missing.compiler = nil
@@ -179,7 +187,7 @@ import Testing
         let scratch = try ScratchDirectory()
         _ = try scratch.makeSubdirectory("tmp")
         let failing = try scratch.script("bad-cc", "echo 'unit.c:3: error: no good' >&2\nexit 3")
-        let f = try parseFunction(Self.edges)
+        let f = try parseFunction(Self.edges(.f32))
         let inputs = try testInputs(f)
         let bad = NativeToolchain(compiler: failing, temporaryRoot: scratch.path + "/tmp")
         let (_, optimized, compiled) = try Self.bothTiers(f, inputs, options: CodegenOptions(), toolchain: bad)
