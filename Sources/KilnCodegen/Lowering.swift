@@ -8,8 +8,8 @@ public struct CodegenOptions: Hashable, Sendable {
     /// The most im2col elements one convolution product covers (at least one sample each): a
     /// convolution over a batch is one gemm per chunk of samples whose columns fit this bound.
     /// 1 keeps one product per sample, the interpreter's summation order for
-    /// `conv2d_filter_grad`. The default, 2^18 (1 MiB of f32, the interpreter's im2col tile), keeps a
-    /// chunk's columns in the L2 cache while its gemm reads them.
+    /// `conv2d_filter_grad`. The default, 2^20 (4 MiB of f32), keeps a chunk's columns in the
+    /// last-level cache while its gemm reads them, and the gemm wide (measured, docs/benchmarks.md).
     public var convolutionChunkElements: Int
     /// Threads the unit's parallel loops run on (1...`maxThreads`); nil: `defaultThreadCount()`
     /// (`KILN_NUM_THREADS`, else every core), read when the unit is generated.
@@ -46,7 +46,7 @@ public struct CodegenOptions: Hashable, Sendable {
     }
 
     /// The default `convolutionChunkElements`.
-    public static let defaultConvolutionChunkElements = 1 << 18
+    public static let defaultConvolutionChunkElements = 1 << 20
 }
 
 /// What code generation makes of one instruction.
