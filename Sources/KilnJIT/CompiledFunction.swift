@@ -53,6 +53,14 @@ public final class CompiledFunction: @unchecked Sendable {
     /// Set to 1 once gcc's code is installed (libtcc's `TierCode.superseded`), and a word that
     /// stays 0 (gcc's).
     private let supersededWords: UnsafeMutablePointer<Atomic<Int32>>
+    /// Signalled once the first call of the code has finished (`noteCallFinished`): a background
+    /// gcc compile waits for it, at most `firstCallGrace`, so that gcc does not take a core from
+    /// the first call.
+    private let firstCallDone = DispatchSemaphore(value: 0)
+    private let firstCallNoted = Atomic<Bool>(false)
+
+    /// The longest a background gcc compile waits for the first call to finish.
+    public static let firstCallGrace: DispatchTimeInterval = .milliseconds(250)
 
     /// The generated C source.
     public var cSource: String { program.source }
@@ -131,7 +139,15 @@ public final class CompiledFunction: @unchecked Sendable {
     /// the call lock: for driver code that calls the entry point itself. The caller must pass
     /// valid arguments.
     public func withEntryAndArena<R>(_ body: (TierCode, UnsafeMutableRawPointer) throws -> R) rethrows -> R {
-        try callLock.withLock { _ in try body(current, arena) }
+        defer { noteCallFinished() }
+        return try callLock.withLock { _ in try body(current, arena) }
+    }
+
+    /// Tells the function that a call of its code has finished (a driver loop says so after its
+    /// first step): a background gcc compile (`JITTier.adaptive`) waiting for the first call
+    /// starts now.
+    public func noteCallFinished() {
+        if !firstCallNoted.exchange(true, ordering: .relaxed) { firstCallDone.signal() }
     }
 
     /// Compiles the optimizing tier now, unless it was asked for before (then waits for that).
@@ -141,20 +157,24 @@ public final class CompiledFunction: @unchecked Sendable {
         tierUp.leave()
     }
 
-    /// Installs the optimizing tier from the code cache at once, or else starts compiling it in
-    /// the background, unless it was asked for before. The compile holds the function weakly: if
-    /// the function is freed first, the code is dropped.
+    /// Installs the optimizing tier from the code cache at once, or else compiles it in the
+    /// background once the first call has finished (or `firstCallGrace` has passed), unless it
+    /// was asked for before. The compile holds the function weakly: if the function is freed
+    /// first, the code is dropped.
     func optimizeInBackground() {
         guard claimTierUp() else { return }
         if let cached = Self.cachedTier(unit: unit, toolchain: toolchain) {
             install(cached)
             return tierUp.leave()
         }
-        let (unit, toolchain, group) = (unit, toolchain, tierUp)
-        tierUpQueue.async { [weak self] in
-            let built = Self.buildOptimized(unit: unit, toolchain: toolchain)
-            self?.install(built)
-            group.leave()
+        let (unit, toolchain, group, firstCall) = (unit, toolchain, tierUp, firstCallDone)
+        DispatchQueue.global().async { [weak self] in
+            _ = firstCall.wait(timeout: .now() + Self.firstCallGrace)
+            tierUpQueue.async { [weak self] in
+                let built = Self.buildOptimized(unit: unit, toolchain: toolchain)
+                self?.install(built)
+                group.leave()
+            }
         }
     }
 

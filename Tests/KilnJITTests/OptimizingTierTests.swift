@@ -145,6 +145,23 @@ import Testing
         #expect(try compiler.compile(f, tier: .optimizing, appending: probeSource) === compiled && compiled.isOptimized)
     }
 
+    /// `.adaptive` starts gcc only once the first call has finished (or `firstCallGrace` has
+    /// passed), so that gcc does not take a core from the first call.
+    @Test func adaptiveTierStartsGCCAfterTheFirstCall() throws {
+        let scratch = try ScratchDirectory()
+        let marker = scratch.path + "/gcc-started"
+        let markingGCC = try scratch.script("marking-gcc", "touch '\(marker)'\nexec gcc \"$@\"")
+        let compiler = JITCompiler(capacity: 1, toolchain: NativeToolchain(compiler: markingGCC, temporaryRoot: scratch.path))
+        let f = try parseFunction(Self.edges(.f64))
+        let inputs = try testInputs(f)
+        let compiled = try compiler.compile(f, tier: .adaptive)
+        usleep(100_000)
+        #expect(compiled.optimizingTierStatus == .compiling && !FileManager.default.fileExists(atPath: marker))
+        let first = try compiled.run(inputs)
+        #expect(compiled.waitForOptimizedTier() && FileManager.default.fileExists(atPath: marker))
+        #expect(mismatch(try compiled.run(inputs), first, .exact) == nil)
+    }
+
     /// A function freed while gcc compiles its code goes away at once; the compile still cleans up.
     @Test func functionFreedDuringTierUp() throws {
         let scratch = try ScratchDirectory()
