@@ -174,8 +174,11 @@ enum PreludeItem: Hashable, Sendable {
             let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
             return "static \(t) \(functionName)(\(t) x) { return \(pick)(x > 0, 1, \(pick)(x < 0, -1, x)); }  /* NaN and zeros: x itself */"
         case .reluFloat(let d):
-            let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
-            return forTinyC(macro: "#define \(functionName)(x) \(pick)((x) <= 0, 0, (x))", union: nil,
+            // +0 has no bits set, so picking it is clearing every bit: one mask, not two.
+            let (t, u) = floatAndBits(d)
+            let (pick, from, to) = (PreludeItem.pickFloat(d).functionName, PreludeItem.floatFromBits(d).functionName,
+                                    PreludeItem.floatBits(d).functionName)
+            return forTinyC(macro: "#define \(functionName)(x) \(from)(\(to)(x) & ((\(u))((x) <= 0) - 1))", union: nil,
                             else: "static \(t) \(functionName)(\(t) x) { return \(pick)(x <= 0, 0, x); }  /* NaN: x itself; -0: +0 */")
         case .maxFloat(let d):
             let (t, pick) = (cType(d), PreludeItem.pickFloat(d).functionName)
