@@ -60,6 +60,8 @@ enum PreludeItem: Hashable, Sendable {
     /// `kiln_pick_<f32|f64>(c, a, b)`: `c ? a : b` by bit masks, so that a vectorized loop has no
     /// branch (gcc does not if-convert `?:` here, `-fno-tree-loop-if-convert`).
     case pickFloat(DType)
+    /// `kiln_keep_<f32|f64>(c, a)`: `c ? a : +0`, one mask (+0 has no bits set).
+    case keepFloat(DType)
     case inlineMath(InlineMath)
     case absFloat(DType), signFloat(DType), reluFloat(DType), maxFloat(DType), minFloat(DType)
     case absInt(DType), divInt(DType), powInt(DType)
@@ -97,6 +99,7 @@ enum PreludeItem: Hashable, Sendable {
         case .floatFromBits(let d): return "kiln_\(d.rawValue)_bits"
         case .floatBits(let d): return "kiln_bits_\(d.rawValue)"
         case .pickFloat(let d): return "kiln_pick_\(d.rawValue)"
+        case .keepFloat(let d): return "kiln_keep_\(d.rawValue)"
         case .inlineMath(let m): return m.functionName
         case .absFloat(let d), .absInt(let d): return "kiln_abs_\(d.rawValue)"
         case .signFloat(let d): return "kiln_sign_\(d.rawValue)"
@@ -120,7 +123,7 @@ enum PreludeItem: Hashable, Sendable {
         case .im2col(let d): return libraryAlternative(.im2col(d)).map { [.ceilDiv, .memset, .memcpy, .library($0)] } ?? [.ceilDiv, .memset, .memcpy]
         case .col2im(let d): return libraryAlternative(.col2im(d)).map { [.ceilDiv, .memset, .library($0)] } ?? [.ceilDiv, .memset]
         case .threadPool: return PthreadFunction.allCases.map(PreludeItem.pthread)
-        case .pickFloat(let d): return [.floatFromBits(d), .floatBits(d)]
+        case .pickFloat(let d), .keepFloat(let d): return [.floatFromBits(d), .floatBits(d)]
         case .signFloat(let d), .reluFloat(let d), .maxFloat(let d), .minFloat(let d): return [.pickFloat(d)]
         case .absFloat(let d): return [.floatFromBits(d), .floatBits(d)]
         case .inlineMath(let m):
@@ -161,6 +164,14 @@ enum PreludeItem: Hashable, Sendable {
             static inline __attribute__((always_inline)) \(t) \(functionName)(int c, \(t) a, \(t) b) {
               \(u) m = 0 - (\(u))c;
               return \(from)((\(to)(a) & m) | (\(to)(b) & ~m));
+            }
+            """)
+        case .keepFloat(let d):
+            let (t, u) = floatAndBits(d)
+            let (from, to) = (PreludeItem.floatFromBits(d).functionName, PreludeItem.floatBits(d).functionName)
+            return forTinyC(macro: "#define \(functionName)(c, a) \(from)(\(to)(a) & (0 - (\(u))(c)))", union: nil, else: """
+            static inline __attribute__((always_inline)) \(t) \(functionName)(int c, \(t) a) {
+              return \(from)(\(to)(a) & (0 - (\(u))c));
             }
             """)
         case .inlineMath(let m): return inlineMathDefinition(m)

@@ -54,9 +54,12 @@ func unaryExpression(_ u: UnaryOp, _ dtype: DType, _ x: String, _ k: inout Kerne
 }
 
 /// The C expression of `condition ? a : b` on element expressions of `dtype`: floats select by bit
-/// masks (`kiln_pick`), so that gcc vectorizes the loop without a branch per element.
-func selectExpression(_ dtype: DType, _ condition: String, _ a: String, _ b: String, _ k: inout KernelBuilder) -> String {
-    dtype.isFloat ? k.call(.pickFloat(dtype), condition, a, b) : "\(condition) ? \(a) : \(b)"
+/// masks (`kiln_pick`, or `kiln_keep` when `b` is known to be +0), so that gcc vectorizes the loop
+/// without a branch per element.
+func selectExpression(_ dtype: DType, _ condition: String, _ a: String, _ b: String, positiveZeroB: Bool = false,
+                      _ k: inout KernelBuilder) -> String {
+    guard dtype.isFloat else { return "\(condition) ? \(a) : \(b)" }
+    return positiveZeroB ? k.call(.keepFloat(dtype), condition, a) : k.call(.pickFloat(dtype), condition, a, b)
 }
 
 /// The C expression of `op(a, b)` on element expressions of `dtype`.

@@ -172,7 +172,8 @@ extension KernelBuilder {
         case .unary(let u): expression = try unaryExpression(u, dtype, x0, &self)
         case .binary(let b) where x.count == 2: expression = binaryExpression(b, dtype, x0, x[1], &self)
         case .compare(let d) where x.count == 2: expression = "\(x0) \(compareOperator(d)) \(x[1])"
-        case .select where x.count == 3: expression = selectExpression(dtype, x0, x[1], x[2], &self)
+        case .select where x.count == 3:
+            expression = selectExpression(dtype, x0, x[1], x[2], positiveZeroB: isPositiveZeroSplat(inst.operands[2], body), &self)
         case .convert(let to):
             let from = body.type(of: inst.operands[0]).dtype
             expression = from == to ? x0 : convertExpression(x0, from: from, to: to, &self)
@@ -180,6 +181,14 @@ extension KernelBuilder {
         }
         return "const \(cType(dtype)) t\(result.id) = \(expression);"
     }
+}
+
+/// Whether `v` is a splat constant of +0 in `body` (a ReLU gradient's `select(x > 0, g, 0)`).
+private func isPositiveZeroSplat(_ v: Value, _ body: Function) -> Bool {
+    guard let inst = body.body.first(where: { $0.results.contains(v) }), case .constant(.splat(let value), _) = inst.op else {
+        return false
+    }
+    return body.type(of: v).dtype.isFloat && value.asDouble.bitPattern == 0
 }
 
 /// The view a `broadcast_in_dim`, `transpose`, `slice` or `reshape` reads when its operand is a

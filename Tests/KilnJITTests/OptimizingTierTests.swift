@@ -64,6 +64,30 @@ import Testing
         #expect(NativeToolchain.flags.contains("-ffp-contract=off") && !NativeToolchain.flags.contains("-ffast-math"))
     }
 
+    /// A fused select against +0 (a ReLU gradient) takes one mask, `kiln_keep`; against -0 it
+    /// keeps `kiln_pick`. Both tiers give the interpreter's bits, signed zeros and NaN included.
+    @Test(arguments: [DType.f32, .f64])
+    func selectsAgainstZeroKeepTheirBits(dtype: DType) throws {
+        let t = "\(dtype)[14]"
+        let f = try parseFunction("""
+        func @relu_grads(%x: \(t), %g: \(t)) -> (\(t), \(t)) {
+          (%plus, %minus) = fused(%x, %g) {
+            ^(%x: \(t), %g: \(t)):
+              %zero = constant() {value = 0.0} : \(t)
+              %negzero = constant() {value = -0.0} : \(t)
+              %up = compare(%x, %zero) {direction = "gt"} : bool[14]
+              %plus = select(%up, %g, %zero) : \(t)
+              %minus = select(%up, %g, %negzero) : \(t)
+              yield %plus, %minus
+          } : (\(t), \(t))
+          return %plus, %minus
+        }
+        """)
+        let source = try JITCompiler.shared.compile(f).cSource
+        #expect(source.contains("kiln_keep_\(dtype)(t") && source.contains("kiln_pick_\(dtype)(t"))
+        #expect(try Self.tierProblem(f, try testInputs(f), options: CodegenOptions()) == nil)
+    }
+
     /// Every function of ir-examples/: bit-identical across tiers with the default options (four
     /// accumulators: the same reassociation in both), and bit-exact against the interpreter with one.
     @Test(arguments: ExampleJITTests.examples)
