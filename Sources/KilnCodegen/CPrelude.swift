@@ -158,7 +158,7 @@ enum PreludeItem: Hashable, Sendable {
                             union: d, else: "static \(u) \(functionName)(\(t) x) { union { \(u) u; \(t) f; } c; c.f = x; return c.u; }")
         case .pickFloat(let d):
             let (t, u) = floatAndBits(d)
-            let (from, to) = (PreludeItem.floatFromBits(d).functionName, PreludeItem.floatBits(d).functionName)
+            let (from, to) = bitCastNames(d)
             return forTinyC(macro: "#define \(functionName)(c, a, b) \(from)((\(to)(a) & (0 - (\(u))(c))) | (\(to)(b) & ~(0 - (\(u))(c))))",
                             union: nil, else: """
             static inline __attribute__((always_inline)) \(t) \(functionName)(int c, \(t) a, \(t) b) {
@@ -168,7 +168,7 @@ enum PreludeItem: Hashable, Sendable {
             """)
         case .keepFloat(let d):
             let (t, u) = floatAndBits(d)
-            let (from, to) = (PreludeItem.floatFromBits(d).functionName, PreludeItem.floatBits(d).functionName)
+            let (from, to) = bitCastNames(d)
             return forTinyC(macro: "#define \(functionName)(c, a) \(from)(\(to)(a) & (0 - (\(u))(c)))", union: nil, else: """
             static inline __attribute__((always_inline)) \(t) \(functionName)(int c, \(t) a) {
               return \(from)(\(to)(a) & (0 - (\(u))c));
@@ -178,7 +178,7 @@ enum PreludeItem: Hashable, Sendable {
         case .absFloat(let d):
             let (t, u) = floatAndBits(d)
             let mask = d == .f32 ? "0x7fffffffu" : "0x7fffffffffffffffull"
-            let (from, to) = (PreludeItem.floatFromBits(d).functionName, PreludeItem.floatBits(d).functionName)
+            let (from, to) = bitCastNames(d)
             return forTinyC(macro: "#define \(functionName)(x) \(from)(\(to)(x) & \(mask))", union: nil,
                             else: "static \(t) \(functionName)(\(t) x) { union { \(t) f; \(u) u; } c; c.f = x; c.u &= \(mask); return c.f; }")
         case .signFloat(let d):
@@ -187,8 +187,7 @@ enum PreludeItem: Hashable, Sendable {
         case .reluFloat(let d):
             // +0 has no bits set, so picking it is clearing every bit: one mask, not two.
             let (t, u) = floatAndBits(d)
-            let (pick, from, to) = (PreludeItem.pickFloat(d).functionName, PreludeItem.floatFromBits(d).functionName,
-                                    PreludeItem.floatBits(d).functionName)
+            let (pick, (from, to)) = (PreludeItem.pickFloat(d).functionName, bitCastNames(d))
             return forTinyC(macro: "#define \(functionName)(x) \(from)(\(to)(x) & ((\(u))((x) <= 0) - 1))", union: nil,
                             else: "static \(t) \(functionName)(\(t) x) { return \(pick)(x <= 0, 0, x); }  /* NaN: x itself; -0: +0 */")
         case .maxFloat(let d):
@@ -301,6 +300,11 @@ private func inlineMathDefinition(_ m: InlineMath) -> String {
 
 private func floatAndBits(_ d: DType) -> (String, String) {
     (cType(d), d == .f32 ? "unsigned" : "unsigned long long")
+}
+
+/// The names of the helpers casting bits to a float of `d` and back.
+private func bitCastNames(_ d: DType) -> (fromBits: String, toBits: String) {
+    (PreludeItem.floatFromBits(d).functionName, PreludeItem.floatBits(d).functionName)
 }
 
 /// `definition` for gcc, and `macro` for libtcc, which inlines no function: there, bit casts and

@@ -147,6 +147,8 @@ public final class CompiledFunction: @unchecked Sendable {
     /// first step): a background gcc compile (`JITTier.adaptive`) waiting for the first call
     /// starts now.
     public func noteCallFinished() {
+        // A plain load first: the training loop calls this after every step.
+        guard !firstCallNoted.load(ordering: .relaxed) else { return }
         if !firstCallNoted.exchange(true, ordering: .relaxed) { firstCallDone.signal() }
     }
 
