@@ -48,15 +48,35 @@ void kiln_lib_im2col_f32(const float *in, float *col, long ld, long c_, long h, 
 }
 
 /* out[c][y*sh - ph + i*dh][x*sw - pw + j*dw] += col[((c*kh + i)*kw + j)*ld + y*wi + x] where inside; out zeroed first */
-void kiln_lib_col2im_f32(const float *col, float *out, long ld, long c_, long h, long w, long kh, long kw,
+void kiln_lib_col2im_f32(float *col, float *out, long ld, long c_, long h, long w, long kh, long kw,
                          long sh, long sw, long ph, long pw, long dh, long dw, long hi, long wi) {
   memset(out, 0, c_ * h * w * sizeof(float));
   for (long c = 0; c < c_; c++) for (long i = 0; i < kh; i++) for (long j = 0; j < kw; j++) {
-    const float *row = col + ((c * kh + i) * kw + j) * ld;
+    float *row = col + ((c * kh + i) * kw + j) * ld;
     long off = j * dw - pw;
     long x0 = kiln_ceil_div(-off, sw), x1 = kiln_ceil_div(w - off, sw);
     if (x0 < 0) x0 = 0;
     if (x1 > wi) x1 = wi;
+    if (sh == 1 && sw == 1 && wi == w) {
+      /* unit stride, rows as wide as the image's: the entries outside the image's columns are
+         zeroed, then the in-bounds rows are added as one shifted run of the plane. The zeros land
+         on neighbouring cells, whose sums started at +0 and so are never -0: adding +0 keeps them. */
+      long y0 = ph - i * dh, y1 = h + ph - i * dh;
+      if (y0 < 0) y0 = 0;
+      if (y1 > hi) y1 = hi;
+      if (y1 <= y0) continue;
+      if (x1 < x0) x1 = x0;
+      for (long y = y0; y < y1; y++) {
+        float *r = row + y * wi;
+        for (long x = 0; x < x0; x++) r[x] = 0;
+        for (long x = x1; x < wi; x++) r[x] = 0;
+      }
+      float *dst = out + (c * h + y0 - ph + i * dh) * w + off;
+      const float *src = row + y0 * wi;
+      long lo = off < 0 ? -off : 0, n = (y1 - y0) * w - (off > 0 ? off : 0);
+      for (long k = lo; k < n; k++) dst[k] += src[k];
+      continue;
+    }
     for (long y = 0; y < hi; y++) {
       long oy = y * sh - ph + i * dh;
       if (oy < 0 || oy >= h) continue;
@@ -198,15 +218,35 @@ void kiln_lib_im2col_f64(const double *in, double *col, long ld, long c_, long h
 }
 
 /* out[c][y*sh - ph + i*dh][x*sw - pw + j*dw] += col[((c*kh + i)*kw + j)*ld + y*wi + x] where inside; out zeroed first */
-void kiln_lib_col2im_f64(const double *col, double *out, long ld, long c_, long h, long w, long kh, long kw,
+void kiln_lib_col2im_f64(double *col, double *out, long ld, long c_, long h, long w, long kh, long kw,
                          long sh, long sw, long ph, long pw, long dh, long dw, long hi, long wi) {
   memset(out, 0, c_ * h * w * sizeof(double));
   for (long c = 0; c < c_; c++) for (long i = 0; i < kh; i++) for (long j = 0; j < kw; j++) {
-    const double *row = col + ((c * kh + i) * kw + j) * ld;
+    double *row = col + ((c * kh + i) * kw + j) * ld;
     long off = j * dw - pw;
     long x0 = kiln_ceil_div(-off, sw), x1 = kiln_ceil_div(w - off, sw);
     if (x0 < 0) x0 = 0;
     if (x1 > wi) x1 = wi;
+    if (sh == 1 && sw == 1 && wi == w) {
+      /* unit stride, rows as wide as the image's: the entries outside the image's columns are
+         zeroed, then the in-bounds rows are added as one shifted run of the plane. The zeros land
+         on neighbouring cells, whose sums started at +0 and so are never -0: adding +0 keeps them. */
+      long y0 = ph - i * dh, y1 = h + ph - i * dh;
+      if (y0 < 0) y0 = 0;
+      if (y1 > hi) y1 = hi;
+      if (y1 <= y0) continue;
+      if (x1 < x0) x1 = x0;
+      for (long y = y0; y < y1; y++) {
+        double *r = row + y * wi;
+        for (long x = 0; x < x0; x++) r[x] = 0;
+        for (long x = x1; x < wi; x++) r[x] = 0;
+      }
+      double *dst = out + (c * h + y0 - ph + i * dh) * w + off;
+      const double *src = row + y0 * wi;
+      long lo = off < 0 ? -off : 0, n = (y1 - y0) * w - (off > 0 ? off : 0);
+      for (long k = lo; k < n; k++) dst[k] += src[k];
+      continue;
+    }
     for (long y = 0; y < hi; y++) {
       long oy = y * sh - ph + i * dh;
       if (oy < 0 || oy >= h) continue;

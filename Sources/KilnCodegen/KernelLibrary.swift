@@ -53,7 +53,7 @@ enum LibraryKernel: Hashable, Sendable {
             return "const \(t) *in, \(t) *col, long ld, long c_, long h, long w, long kh, long kw,\n"
                 + "                             long sh, long sw, long ph, long pw, long dh, long dw, long ho, long wo"
         case .col2im:
-            return "const \(t) *col, \(t) *out, long ld, long c_, long h, long w, long kh, long kw,\n"
+            return "\(t) *col, \(t) *out, long ld, long c_, long h, long w, long kh, long kw,\n"
                 + "                             long sh, long sw, long ph, long pw, long dh, long dw, long hi, long wi"
         case .maxPool, .avgPool: return "\(t) *out, const \(t) *x, long lo, long hi, \(window)"
         case .maxPoolGrad: return "\(t) *out, const \(t) *x, const \(t) *grad, long lo, long hi, \(window)"

@@ -38,6 +38,11 @@ private typealias ImageF32 = @convention(c) (UnsafePointer<Float>?, UnsafeMutabl
                                                Int, Int, Int, Int, Int, Int, Int, Int) -> Void
 private typealias ImageF64 = @convention(c) (UnsafePointer<Double>?, UnsafeMutablePointer<Double>?, Int, Int, Int, Int, Int, Int,
                                                Int, Int, Int, Int, Int, Int, Int, Int) -> Void
+/// col2im writes its columns too (it zeroes the entries outside the image).
+private typealias ColumnsF32 = @convention(c) (UnsafeMutablePointer<Float>?, UnsafeMutablePointer<Float>?, Int, Int, Int, Int, Int, Int,
+                                                 Int, Int, Int, Int, Int, Int, Int, Int) -> Void
+private typealias ColumnsF64 = @convention(c) (UnsafeMutablePointer<Double>?, UnsafeMutablePointer<Double>?, Int, Int, Int, Int, Int, Int,
+                                                 Int, Int, Int, Int, Int, Int, Int, Int) -> Void
 private typealias PoolF32 = @convention(c) (UnsafeMutablePointer<Float>?, UnsafePointer<Float>?, Int, Int, Int, Int, Int, Int,
                                               Int, Int, Int, Int, Int, Int) -> Void
 private typealias PoolF64 = @convention(c) (UnsafeMutablePointer<Double>?, UnsafePointer<Double>?, Int, Int, Int, Int, Int, Int,
@@ -120,13 +125,13 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     case "floor": return address(floor as DoubleFunction)
     case "pow": return address(pow as DoubleBinary)
     case "kiln_lib_im2col_f32": return address(kiln_lib_im2col_f32 as ImageF32)
-    case "kiln_lib_col2im_f32": return address(kiln_lib_col2im_f32 as ImageF32)
+    case "kiln_lib_col2im_f32": return address(kiln_lib_col2im_f32 as ColumnsF32)
     case "kiln_lib_max_pool_f32": return address(kiln_lib_max_pool_f32 as PoolF32)
     case "kiln_lib_avg_pool_f32": return address(kiln_lib_avg_pool_f32 as PoolF32)
     case "kiln_lib_max_pool_grad_f32": return address(kiln_lib_max_pool_grad_f32 as PoolGradF32)
     case "kiln_lib_avg_pool_grad_f32": return address(kiln_lib_avg_pool_grad_f32 as PoolF32)
     case "kiln_lib_im2col_f64": return address(kiln_lib_im2col_f64 as ImageF64)
-    case "kiln_lib_col2im_f64": return address(kiln_lib_col2im_f64 as ImageF64)
+    case "kiln_lib_col2im_f64": return address(kiln_lib_col2im_f64 as ColumnsF64)
     case "kiln_lib_max_pool_f64": return address(kiln_lib_max_pool_f64 as PoolF64)
     case "kiln_lib_avg_pool_f64": return address(kiln_lib_avg_pool_f64 as PoolF64)
     case "kiln_lib_max_pool_grad_f64": return address(kiln_lib_max_pool_grad_f64 as PoolGradF64)

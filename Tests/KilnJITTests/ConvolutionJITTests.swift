@@ -30,11 +30,13 @@ import Testing
         Case(a: ConvAttributes(), input: [1, 3, 5, 5], filter: [4, 3, 2, 2]),
         Case(a: ConvAttributes(), input: [7, 3, 4, 5], filter: [6, 3, 1, 1]),
         Case(a: ConvAttributes(), input: [6, 2, 4, 4], filter: [1, 2, 3, 3]),
-        // Unit stride, responses as wide as the image (im2col's shifted-run path): dilated, a
-        // window wider than the image, and padding rows that see no image row at all.
+        // Unit stride, responses as wide as the image (the shifted-run paths of im2col and
+        // col2im): dilated, a window wider than the image, padding rows that see no image row at
+        // all, and window columns a whole image width away from the response's.
         Case(a: ConvAttributes(stride: [1, 1], padding: [2, 2], dilation: [2, 2]), input: [3, 2, 6, 7], filter: [3, 2, 3, 3]),
         Case(a: ConvAttributes(stride: [1, 1], padding: [2, 2], dilation: [1, 1]), input: [2, 2, 3, 3], filter: [2, 2, 5, 5]),
         Case(a: ConvAttributes(stride: [1, 1], padding: [3, 1], dilation: [1, 1]), input: [2, 3, 4, 5], filter: [2, 3, 3, 3]),
+        Case(a: ConvAttributes(stride: [1, 1], padding: [1, 2], dilation: [1, 2]), input: [3, 2, 4, 2], filter: [2, 2, 3, 3]),
     ]
 
     /// Chunk bounds: whole batches (the default), chunks of two samples and a smaller last one
