@@ -71,10 +71,10 @@ private struct ConvScratch {
 }
 
 /// The chunk loop's index when `first` is it (not a constant): the local a parallel part needs.
-private func chunkLocals(_ first: String) -> [String] { Int(first) == nil ? [first] : [] }
+func chunkLocals(_ first: String) -> [String] { Int(first) == nil ? [first] : [] }
 
 /// ` + first * scale`, or ` + (first + s) * scale` for sample `s` of a chunk; nothing for sample 0.
-private func sampleOffset(_ first: String, _ scale: Int, sample: String? = nil) -> String {
+func sampleOffset(_ first: String, _ scale: Int, sample: String? = nil) -> String {
     switch (first, sample) {
     case ("0", nil): return ""
     case ("0", let s?): return " + \(s) * \(scale)"
@@ -159,13 +159,29 @@ extension KernelBuilder {
         return packed
     }
 
+    /// Whether the product of `conv2d` with result type `out` is written straight to its
+    /// destination in NCHW order: every chunk is one sample, there is one output channel, or
+    /// the result is empty or all zeros. Otherwise it goes to scratch `prod` as `[O, N·P]`.
+    func convolutionWritesInPlace(_ a: ConvAttributes, _ inputType: TensorType, _ filterType: TensorType, _ out: TensorType,
+                                  chunkElements: Int) -> Bool {
+        let g = ConvWindow(image: inputType, window: Array(filterType.shape[2...]), response: out, a)
+        return out.count == 0 || inputType.count == 0 || out.shape[1] == 1
+            || g.samplesPerChunk(batch: out.shape[0], bound: chunkElements) == 1
+    }
+
     /// Computes the product of `conv2d(input, filter)` with result type `out`, reading the operand
-    /// arrays `input` and `filter`. Writes it to `destination` (NCHW) when every chunk is one
-    /// sample or there is one output channel, else to scratch `prod` as `[O, N·P]`. Returns the
-    /// array holding the product and its strides over `out`'s shape.
+    /// arrays `input` and `filter`. Writes it to `destination` (NCHW) when
+    /// `convolutionWritesInPlace`, else to scratch `prod` as `[O, N·P]`. Returns the array
+    /// holding the product and its strides over `out`'s shape.
+    ///
+    /// With `epilogue`, a product in scratch holds one chunk only (`[O, samples·P]`, strides
+    /// `[P, samples·P, W, 1]` over the chunk's samples) and `epilogue(first, samples)` runs after
+    /// each chunk's gemm, while the chunk is still in cache; the returned strides are then the
+    /// last chunk's.
     mutating func convolutionProduct(_ a: ConvAttributes, input: String, _ inputType: TensorType, filter: String,
-                                     _ filterType: TensorType, _ out: TensorType, into destination: String,
-                                     chunkElements: Int) throws(KilnError) -> (array: String, strides: [Int]) {
+                                     _ filterType: TensorType, _ out: TensorType, into destination: String, chunkElements: Int,
+                                     epilogue: ((inout KernelBuilder, String, Int) throws(KilnError) -> Void)? = nil)
+        throws(KilnError) -> (array: String, strides: [Int]) {
         let direct = (array: destination, strides: rowMajorStrides(out.shape))
         let (batch, o) = (out.shape[0], out.shape[1])
         let g = ConvWindow(image: inputType, window: Array(filterType.shape[2...]), response: out, a)
@@ -176,18 +192,24 @@ extension KernelBuilder {
         }
         let chunk = g.samplesPerChunk(batch: batch, bound: chunkElements)
         let p = g.positions
-        let inPlace = chunk == 1 || o == 1
+        let inPlace = convolutionWritesInPlace(a, inputType, filterType, out, chunkElements: chunkElements)
+        let perChunk = epilogue != nil && !inPlace
         var s = ConvScratch()
         if !(chunk == 1 && g.isPointwise) { try s.reserve("cols", [g.patchSize, chunk, p], out.dtype, "conv2d") }
-        if !inPlace { try s.reserve("prod", [out.count], out.dtype, "conv2d") }
+        if !inPlace { try s.reserve("prod", perChunk ? [o, chunk, p] : [out.count], out.dtype, "conv2d") }
         declare(s, out.dtype)
+        var strides = [p, batch * p, out.shape[3], 1]
         try forEachChunk(batch: batch, chunk: chunk) { k, first, samples throws(KilnError) in
             let cols = k.columns(input, first: first, samples: samples, g, into: "cols", out.dtype)
-            let (c, ldc) = inPlace ? (destination + sampleOffset(first, o * p), samples * p) : ("prod" + sampleOffset(first, p), batch * p)
+            let (c, ldc) = inPlace ? (destination + sampleOffset(first, o * p), samples * p)
+                : perChunk ? ("prod", samples * p) : ("prod" + sampleOffset(first, p), batch * p)
             try k.gemm(out.dtype, GemmCall(m: o, n: samples * p, k: g.patchSize, a: filter, lda: g.patchSize,
                                            b: cols, ldb: samples * p, c: c, ldc: ldc), passing: chunkLocals(first))
+            guard perChunk, let epilogue else { return }
+            strides = [p, samples * p, out.shape[3], 1]
+            try epilogue(&k, first, samples)
         }
-        return inPlace ? direct : ("prod", [p, batch * p, out.shape[3], 1])
+        return inPlace ? direct : ("prod", strides)
     }
 
     /// `out = conv2d(input, filter)`: the product, then its rows moved into NCHW order when it

@@ -17,6 +17,74 @@ enum FusedValue {
     case scalar(String)
 }
 
+/// A `conv2d` whose product the element loop reads from scratch `[O, N·P]`: computed once the
+/// loop is known, so that the loop can run per chunk of samples.
+private struct PendingConvolution {
+    let name: String
+    let a: ConvAttributes
+    let operands: [String]
+    let types: [TensorType]
+    let out: TensorType
+    let output: String
+    /// The product's strides over `out` when it is computed whole.
+    var wholeStrides: [Int] { [out.shape[2] * out.shape[3], out.shape[0] * out.shape[2] * out.shape[3], out.shape[3], 1] }
+}
+
+/// The element loop of a fused kernel: its elementwise instructions on the arrays it reads
+/// (`arrays[arrayOf[v]]` for a view `v`) and hoisted values, storing the yielded values.
+private struct ElementLoop {
+    let body: Function
+    let elementwise: [Instruction]
+    let constants: [String]
+    let hoisted: [Value: FusedValue]
+    let arrayOf: [Value: Int]
+    let outputs: [String]
+
+    /// The loop over `shape` reading `arrays` and writing each output (pointer expression) at
+    /// `outputStrides`; `passing` as in `parallelFor`.
+    func emit(_ k: inout KernelBuilder, shape: [Int], arrays: [(name: String, strides: [Int])], outputs: [String],
+              outputStrides: [Int], passing: [String] = []) throws(KilnError) {
+        let (loopShape, strides) = collapseAxes(shape, arrays.map(\.strides) + body.results.map { _ in outputStrides })
+        let names = arrays.map(\.name) + outputs
+        let outer = strides.map { Array($0.dropLast()) }
+        let inner = strides.map { $0[$0.count - 1] }
+        // In parallel, a nest splits its outermost loop, a single loop its elements (chunks of 64).
+        let flat = loopShape.count == 1
+        let work = shape.reduce(1, *) * elementwise.reduce(1) { $0 + elementCost($1.op) }
+        try k.parallelFor(loopShape[0], grain: flat ? 64 : 1, work: work, passing: passing) { (k, range) throws(KilnError) in
+            for constant in constants { k.line(constant) }
+            let offsets = k.openLoops(Array(loopShape.dropLast()), outer.enumerated().map { a, s in ("q\(a)_", 0, s) },
+                                      range: flat ? nil : (0, range))
+            func at(_ array: Int, _ i: String) -> String {
+                element(names[array], offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
+            }
+            let run = flat ? range : ParallelRange(lo: "0", hi: "\(loopShape[loopShape.count - 1])", part: range.part, parts: range.parts)
+            try k.unrolledLoop(run) { (k, i) throws(KilnError) in
+                var values = hoisted
+                var statements: [String] = []
+                func operand(_ v: Value) throws(KilnError) -> String {
+                    if let a = arrayOf[v] { return at(a, i) }
+                    guard case .scalar(let expression)? = values[v] else {
+                        throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it")
+                    }
+                    return expression
+                }
+                for inst in elementwise {
+                    var x: [String] = []
+                    for v in inst.operands { x.append(try operand(v)) }
+                    statements.append(try k.elementStatement(inst, body, x))
+                    values[inst.results[0]] = .scalar("t\(inst.results[0].id)")
+                }
+                for (k, v) in body.results.enumerated() {
+                    statements.append("\(at(arrays.count + k, i)) = \(try operand(v));")
+                }
+                return "{ " + statements.joined(separator: " ") + " }"
+            }
+            k.closeLoops()
+        }
+    }
+}
+
 extension KernelBuilder {
     /// The kernel of `fused(body)`: block argument `k` is the operand `p<k>`, yielded value `k`
     /// the output `out<k>` (`out` when there is one).
@@ -32,11 +100,18 @@ extension KernelBuilder {
             values[p] = .view(array: "p\(k)", shape: type.shape, strides: rowMajorStrides(type.shape))
         }
         let outputs = outputNames(body.results.count)
+        let products = body.body.filter { inst in
+            switch inst.op {
+            case .matmul, .conv2d: return true
+            default: return false
+            }
+        }.count
         // Views and constants first; the arrays the loop reads are the views of the iteration shape.
         var elementwise: [Instruction] = []
         var constants: [String] = []
         var arrays: [(name: String, strides: [Int])] = []
         var arrayOf: [Value: Int] = [:]
+        var pending: PendingConvolution?
         func read(_ v: Value) throws(KilnError) {
             guard arrayOf[v] == nil, case let .view(name, viewShape, strides)? = values[v] else { return }
             guard viewShape == shape else {
@@ -66,11 +141,15 @@ extension KernelBuilder {
                 let output = try productOutput(type, body, outputs)
                 let operands = try inst.operands.map { v throws(KilnError) in try blockArray(v, body, values, of: "conv2d") }
                 guard operands.count == 2 else { throw internalError("'conv2d' in a fused kernel without two operands") }
-                line("/* %\(body.name(of: result)) = conv2d(...): its product, read by the loop below */")
-                let product = try convolutionProduct(a, input: operands[0], body.type(of: inst.operands[0]),
-                                                     filter: operands[1], body.type(of: inst.operands[1]), type,
-                                                     into: output, chunkElements: options.convolutionChunkElements)
-                values[result] = .view(array: product.array, shape: type.shape, strides: product.strides)
+                let conv = PendingConvolution(name: body.name(of: result), a: a, operands: operands, types: inst.operands.map(body.type(of:)), out: type, output: output)
+                if products == 1 && !convolutionWritesInPlace(a, conv.types[0], conv.types[1], type,
+                                                              chunkElements: options.convolutionChunkElements) {
+                    pending = conv
+                    values[result] = .view(array: "prod", shape: type.shape, strides: conv.wholeStrides)
+                } else {
+                    let product = try lowerConvolution(conv, options: options)
+                    values[result] = .view(array: product.array, shape: type.shape, strides: product.strides)
+                }
             case _ where inst.op.family == .elementwise:
                 guard type.shape == shape else {
                     throw internalError("a fused kernel computes %\(body.name(of: result)) of shape \(type.shape) in a loop over \(shape)")
@@ -83,45 +162,38 @@ extension KernelBuilder {
         }
         for v in body.results { try read(v) }
 
+        let loop = ElementLoop(body: body, elementwise: elementwise, constants: constants, hoisted: values,
+                               arrayOf: arrayOf, outputs: outputs)
         let outputStrides = rowMajorStrides(shape)
-        let (loopShape, strides) = collapseAxes(shape, arrays.map(\.strides) + body.results.map { _ in outputStrides })
-        let outer = strides.map { Array($0.dropLast()) }
-        let inner = strides.map { $0[$0.count - 1] }
-        let hoisted = values
-        // In parallel, a nest splits its outermost loop, a single loop its elements (chunks of 64).
-        let flat = loopShape.count == 1
-        let work = shape.reduce(1, *) * elementwise.reduce(1) { $0 + elementCost($1.op) }
-        try parallelFor(loopShape[0], grain: flat ? 64 : 1, work: work) { (k, range) throws(KilnError) in
-            for constant in constants { k.line(constant) }
-            let offsets = k.openLoops(Array(loopShape.dropLast()), outer.enumerated().map { a, s in ("q\(a)_", 0, s) },
-                                      range: flat ? nil : (0, range))
-            func at(_ array: Int, _ name: String, _ i: String) -> String {
-                element(name, offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
-            }
-            let run = flat ? range : ParallelRange(lo: "0", hi: "\(loopShape[loopShape.count - 1])", part: range.part, parts: range.parts)
-            try k.unrolledLoop(run) { (k, i) throws(KilnError) in
-                var values = hoisted
-                var statements: [String] = []
-                func operand(_ v: Value) throws(KilnError) -> String {
-                    if let a = arrayOf[v] { return at(a, arrays[a].name, i) }
-                    guard case .scalar(let expression)? = values[v] else {
-                        throw internalError("a fused kernel uses %\(body.name(of: v)) before computing it")
-                    }
-                    return expression
-                }
-                for inst in elementwise {
-                    var x: [String] = []
-                    for v in inst.operands { x.append(try operand(v)) }
-                    statements.append(try k.elementStatement(inst, body, x))
-                    values[inst.results[0]] = .scalar("t\(inst.results[0].id)")
-                }
-                for (k, (v, name)) in zip(body.results, outputs).enumerated() {
-                    statements.append("\(at(arrays.count + k, name, i)) = \(try operand(v));")
-                }
-                return "{ " + statements.joined(separator: " ") + " }"
-            }
-            k.closeLoops()
+        guard let conv = pending else {
+            return try loop.emit(&self, shape: shape, arrays: arrays, outputs: outputs, outputStrides: outputStrides)
         }
+        // The loop reads the product only as it was computed: it runs per chunk of samples, on the
+        // chunk's product while it is in cache.
+        guard arrays.allSatisfy({ $0.name != "prod" || $0.strides == conv.wholeStrides }) else {
+            _ = try lowerConvolution(conv, options: options)
+            return try loop.emit(&self, shape: shape, arrays: arrays, outputs: outputs, outputStrides: outputStrides)
+        }
+        _ = try lowerConvolution(conv, options: options) { k, first, samples throws(KilnError) in
+            let (p, w) = (conv.out.shape[2] * conv.out.shape[3], conv.out.shape[3])
+            let chunkArrays = arrays.map { array in
+                array.name == "prod" ? (name: "prod", strides: [p, samples * p, w, 1])
+                    : (name: chunkPointer(array.name, first, array.strides[0]), strides: array.strides)
+            }
+            try loop.emit(&k, shape: [samples] + shape.dropFirst(), arrays: chunkArrays,
+                          outputs: outputs.map { chunkPointer($0, first, outputStrides[0]) }, outputStrides: outputStrides,
+                          passing: chunkLocals(first))
+        }
+    }
+
+    /// The product of `conv` (its code commented as such), with `epilogue` as in `convolutionProduct`.
+    private mutating func lowerConvolution(_ conv: PendingConvolution, options: CodegenOptions,
+                                           epilogue: ((inout KernelBuilder, String, Int) throws(KilnError) -> Void)? = nil)
+        throws(KilnError) -> (array: String, strides: [Int]) {
+        line("/* %\(conv.name) = conv2d(...): its product, read by the loop \(epilogue == nil ? "below" : "after each chunk's gemm") */")
+        return try convolutionProduct(conv.a, input: conv.operands[0], conv.types[0], filter: conv.operands[1], conv.types[1],
+                                      conv.out, into: conv.output, chunkElements: options.convolutionChunkElements,
+                                      epilogue: epilogue)
     }
 
     /// The `matmul` instruction `inst` of an epilogue kernel as its gemm call into the output
@@ -181,6 +253,12 @@ extension KernelBuilder {
         }
         return "const \(cType(dtype)) t\(result.id) = \(expression);"
     }
+}
+
+/// `array` from sample `first` of a chunk on (`stride` elements a sample): `(out + n0 * 4096)`.
+private func chunkPointer(_ array: String, _ first: String, _ stride: Int) -> String {
+    let offset = stride == 0 ? "" : sampleOffset(first, stride)
+    return offset.isEmpty ? array : "(\(array)\(offset))"
 }
 
 /// Whether `v` is a splat constant of +0 in `body` (a ReLU gradient's `select(x > 0, g, 0)`).
