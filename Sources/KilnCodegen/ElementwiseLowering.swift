@@ -1,6 +1,6 @@
 import KilnIR
 
-// Elementwise ops: one unrolled loop over the flat elements, `out[i] = expression(operands[i])`.
+// Elementwise ops: one loop over the flat elements, `out[i] = expression(operands[i])`.
 // The IR's semantic rules (NaN propagation, wrapping integers, division by zero, saturation)
 // live in prelude helpers; plain C operators are used where C already agrees with docs/ir.md.
 
@@ -10,7 +10,7 @@ extension KernelBuilder {
     mutating func elementwise<E: Error>(_ count: Int, cost: Int = 1,
                                         _ expression: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
         try parallelFor(count, grain: 64, work: count * cost) { (k, range) throws(E) in
-            try k.unrolledLoop(range) { (k, i) throws(E) in "out[\(i)] = \(try expression(&k, i));" }
+            try k.indexLoop(range) { (k, i) throws(E) in "out[\(i)] = \(try expression(&k, i));" }
         }
     }
 }
@@ -149,7 +149,7 @@ extension KernelBuilder {
         let inner = type.shape[(axis + 1)...].reduce(1, *)
         let offsets = openLoops([outer, size], [("o", 0, [size * inner, inner])])
         line("const \(cType(type.dtype)) v = (\(cType(type.dtype)))i1;")
-        unrolledLoop(inner) { _, i in "\(element("out", offsets[0], i)) = v;" }
+        indexLoop(inner) { _, i in "\(element("out", offsets[0], i)) = v;" }
         closeLoops()
     }
 }

@@ -1,12 +1,11 @@
 import KilnIR
 
-// Fused kernels: one loop nest over the iteration shape (the shape of the yielded values), the
-// innermost loop unrolled 4x. Each element is computed from the inputs through scalar
-// temporaries and only the yielded values are stored. `broadcast_in_dim`, `transpose`, `slice`
-// and `reshape` of a block argument become strided reads (stride 0 repeats, a slice starts at an
-// offset); splat constants become locals declared once before the loops. A kernel may start with
-// a `matmul` (gemm into an output, then the loop over it) or a `conv2d` (its product, which the
-// loop reads in NCHW order).
+// Fused kernels: one loop nest over the iteration shape (the shape of the yielded values). Each
+// element is computed from the inputs through scalar temporaries and only the yielded values are
+// stored. `broadcast_in_dim`, `transpose`, `slice` and `reshape` of a block argument become
+// strided reads (stride 0 repeats, a slice starts at an offset); splat constants become locals
+// declared once before the loops. A kernel may start with a `matmul` (gemm into an output, then
+// the loop over it) or a `conv2d` (its product, which the loop reads in NCHW order).
 
 /// A body value as the element loop sees it.
 enum FusedValue {
@@ -59,7 +58,7 @@ private struct ElementLoop {
                 element(names[array], offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
             }
             let run = flat ? range : ParallelRange(lo: "0", hi: "\(loopShape[loopShape.count - 1])", part: range.part, parts: range.parts)
-            try k.unrolledLoop(run) { (k, i) throws(KilnError) in
+            try k.indexLoop(run) { (k, i) throws(KilnError) in
                 var values = hoisted
                 var statements: [String] = []
                 func operand(_ v: Value) throws(KilnError) -> String {

@@ -37,7 +37,7 @@ extension KernelBuilder {
         line("if (k < 0 || k >= \(size)) continue;")
         line("\(cType(target.dtype)) *dst = out + (a * \(size) + k) * \(inner);")
         line("const \(cType(target.dtype)) *src = updates + (a * \(n) + i) * \(inner);")
-        unrolledLoop(inner, index: "j") { k, j in "dst[\(j)] = \(binaryExpression(.add, target.dtype, "dst[\(j)]", "src[\(j)]", &k));" }
+        indexLoop(inner, index: "j") { k, j in "dst[\(j)] = \(binaryExpression(.add, target.dtype, "dst[\(j)]", "src[\(j)]", &k));" }
         close()
     }
 

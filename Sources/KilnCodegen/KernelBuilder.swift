@@ -3,8 +3,9 @@ import KilnIR
 /// The body of one kernel (the C function computing one instruction) as it is written: indented
 /// lines, the prelude items it uses, and the arena scratch it needs.
 ///
-/// Loops are written for tcc, which neither unrolls nor hoists: inner loops are unrolled 4x and
-/// loop-invariant conditions and offsets are computed before the loop that uses them.
+/// Loops are written for tcc, which does not hoist: loop-invariant conditions and offsets are
+/// computed before the loop that uses them. Inner loops are plain (gcc vectorizes them; a manual
+/// 4x unroll made gcc's code slower and its compiles longer, and tcc's code no faster).
 struct KernelBuilder {
     private(set) var lines: [String] = []
     private(set) var needs: Set<PreludeItem> = []
@@ -104,35 +105,17 @@ struct KernelBuilder {
         return text.joined(separator: "\n\n")
     }
 
-    /// `statement(i)` for `i` in `range.lo ..< range.hi`, unrolled 4x with a scalar tail; `i` is
-    /// named `index`. Constant bounds give the loops of `unrolledLoop(_:index:_:)`.
-    mutating func unrolledLoop<E: Error>(_ range: ParallelRange, index: String = "i",
+    /// `for` loop of `statement(i)` over `i` in `range.lo ..< range.hi`; `i` is named `index`.
+    mutating func indexLoop<E: Error>(_ range: ParallelRange, index: String = "i",
                                          _ statement: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
-        if range.lo == "0", let count = Int(range.hi) { return try unrolledLoop(count, index: index, statement) }
-        line("{")
-        depth += 1
-        line("long e = \(range.lo) + (\(range.hi) - \(range.lo)) / 4 * 4;")
-        open("for (long \(index) = \(range.lo); \(index) < e; \(index) += 4)")
-        line(try statement(&self, index))
-        for k in 1..<4 { line(try statement(&self, "\(index) + \(k)")) }
-        close()
-        line("for (long \(index) = e; \(index) < \(range.hi); \(index)++) " + (try statement(&self, index)))
-        close()
+        line("for (long \(index) = \(range.lo); \(index) < \(range.hi); \(index)++) " + (try statement(&self, index)))
     }
 
-    /// `statement(i)` for `i` in `0..<count`, unrolled 4x with a scalar tail; `i` is named `index`.
-    mutating func unrolledLoop<E: Error>(_ count: Int, index: String = "i",
+    /// `for` loop of `statement(i)` over `i` in `0..<count` (nothing for 0); `i` is named `index`.
+    mutating func indexLoop<E: Error>(_ count: Int, index: String = "i",
                                          _ statement: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
-        let main = count - count % 4
-        if main > 0 {
-            open("for (long \(index) = 0; \(index) < \(main); \(index) += 4)")
-            line(try statement(&self, index))
-            for k in 1..<4 { line(try statement(&self, "\(index) + \(k)")) }
-            close()
-        }
-        if main < count {
-            line("for (long \(index) = \(main); \(index) < \(count); \(index)++) " + (try statement(&self, index)))
-        }
+        guard count > 0 else { return }
+        line("for (long \(index) = 0; \(index) < \(count); \(index)++) " + (try statement(&self, index)))
     }
 
     /// `value` into the `count` elements of `dst` (a pointer expression): `memset` when the
@@ -143,7 +126,7 @@ struct KernelBuilder {
             line(call(.memset, dst, "0", "\(count) * sizeof(\(cType(dtype)))") + ";")
         } else {
             line("const \(cType(dtype)) v = \(scalar(value, dtype));")
-            unrolledLoop(count) { _, i in "\(dst)[\(i)] = v;" }
+            indexLoop(count) { _, i in "\(dst)[\(i)] = v;" }
         }
     }
 

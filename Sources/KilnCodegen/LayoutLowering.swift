@@ -13,7 +13,7 @@ struct StridedView {
 
 extension KernelBuilder {
     /// `dst[...] = src[...]` for every index of `shape`, after merging axes both views walk as one.
-    /// The innermost run is a `memcpy` when both sides are contiguous, an unrolled loop otherwise.
+    /// The innermost run is a `memcpy` when both sides are contiguous, a loop otherwise.
     mutating func stridedCopy(_ shape: [Int], _ dtype: DType, dst: StridedView, src: StridedView) {
         guard !shape.contains(0) else { return }
         let (dims, strides) = collapseAxes(shape, [dst.strides, src.strides])
@@ -26,9 +26,9 @@ extension KernelBuilder {
         } else if ds == 1 && ss == 1 {
             line(call(.memcpy, offsetPointer(dst.name, o), offsetPointer(src.name, s), "\(run) * sizeof(\(cType(dtype)))") + ";")
         } else if ss == 0 {
-            unrolledLoop(run, index: "j") { _, j in "\(element(dst.name, o, scaled(j, ds))) = \(element(src.name, s, "0"));" }
+            indexLoop(run, index: "j") { _, j in "\(element(dst.name, o, scaled(j, ds))) = \(element(src.name, s, "0"));" }
         } else {
-            unrolledLoop(run, index: "j") { _, j in "\(element(dst.name, o, scaled(j, ds))) = \(element(src.name, s, scaled(j, ss)));" }
+            indexLoop(run, index: "j") { _, j in "\(element(dst.name, o, scaled(j, ds))) = \(element(src.name, s, scaled(j, ss)));" }
         }
         closeLoops()
     }

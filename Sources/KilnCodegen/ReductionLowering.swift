@@ -62,7 +62,7 @@ extension KernelBuilder {
                 }
                 k.line("\(element("out", o, "0")) = \(k.combineTree(acc[...], op, x.dtype));")
             } else {
-                k.unrolledLoop(split == outer.count ? range : ParallelRange(lo: "0", hi: "\(run)", part: "0", parts: 1), index: "j") { k, j in
+                k.indexLoop(split == outer.count ? range : ParallelRange(lo: "0", hi: "\(run)", part: "0", parts: 1), index: "j") { k, j in
                     let target = element("out", o, j)
                     return "\(target) = \(binaryExpression(op, x.dtype, target, element("x", s, j), &k));"
                 }

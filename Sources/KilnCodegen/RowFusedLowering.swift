@@ -64,7 +64,7 @@ extension KernelBuilder {
             guard !reductions.isEmpty || !stores.isEmpty || !buffered.isEmpty else { continue }
             let computed = plan.elementInstructions(for: plan.roots(pass), pass: pass)
             if !computed.isEmpty || !stores.isEmpty || !buffered.isEmpty {
-                try unrolledLoop(shape[shape.count - 1], index: "j") { (k, j) throws(KilnError) in
+                try indexLoop(shape[shape.count - 1], index: "j") { (k, j) throws(KilnError) in
                     var statements: [String] = []
                     for inst in computed {
                         var x: [String] = []
@@ -102,7 +102,7 @@ extension KernelBuilder {
         guard !folds.isEmpty, count > 0 else { return }
         func tracksNaN(_ f: (acc: String, op: ReduceOp, dtype: DType, x: Value)) -> Bool { f.op != .sum && f.dtype.isFloat }
         for f in folds where tracksNaN(f) { line("int n\(f.acc) = 0;") }
-        try unrolledLoop(count, index: "j") { (k, j) throws(KilnError) in
+        try indexLoop(count, index: "j") { (k, j) throws(KilnError) in
             var statements: [String] = []
             for f in folds {
                 let x = try element(f.x, j)

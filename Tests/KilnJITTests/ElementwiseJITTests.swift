@@ -80,8 +80,8 @@ import Testing
         }
     }
 
-    /// Every element count from 0 to 9 and a long one: the unrolled loop's main part and tail.
-    @Test func unrolledLoopsCoverEveryRemainder() throws {
+    /// Every element count from 0 to 9 and a long one (parts of a parallel loop split them unevenly).
+    @Test func loopsCoverEveryElementCount() throws {
         for count in Array(0...9) + [1001] {
             let f = try singleOp(.binary(.sub), [TensorType(.f32, [count]), TensorType(.f32, [count])])
             try expectMatchesInterpreter(f, try testInputs(f, edges: false))

@@ -13,7 +13,7 @@ import Testing
     static let examples = IRExamples.root
 
     /// Broadcast along either axis, a transpose, a splat constant, integer and bool values, a
-    /// converted result, and 7 columns (the unrolled loop's tail runs).
+    /// converted result, and 7 columns.
     @Test func mixedKernelMatchesTheInterpreter() throws {
         let f = try parseFunction("""
         func @f(%x: f32[3,7], %row: f32[7], %col: f32[3], %w: f32[7,3], %k: i32[3,7]) -> (f32[3,7], i32[3,7], f32[3,7]) {

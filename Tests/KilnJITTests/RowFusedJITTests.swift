@@ -30,7 +30,7 @@ import Testing
     }
 
     /// A row input, a row-shaped yield, a yielded broadcast of a row value, an element value of
-    /// the first pass yielded and read back by the second, and 7 columns (the unrolled tail).
+    /// the first pass yielded and read back by the second, and 7 columns.
     @Test func rowInputsAndYieldsOfEachShape() throws {
         let f = try parseFunction("""
         func @f(%x: f32[3,7], %bias: f32[3]) -> (f32[3,7], f32[3], f32[3,7], f32[3,7]) {

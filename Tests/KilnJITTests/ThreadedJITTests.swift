@@ -10,7 +10,7 @@ import Testing
 /// agrees bit for bit with the interpreter on 1 and on several threads, a thread count always
 /// gives the same bits, and the workers stop when the code is freed.
 @Suite struct ThreadedJITTests {
-    /// Every loop kind the pool runs, with sizes that leave uneven parts and unrolled tails:
+    /// Every loop kind the pool runs, with sizes that leave uneven parts:
     /// elementwise ops, a fused bias + relu nest, a flat fused chain, row-fused softmax, reductions
     /// split over each kind of kept axis, argmax, pools and their gradients.
     static let kernels = """
