@@ -54,8 +54,20 @@ private struct ElementLoop {
             for constant in constants { k.line(constant) }
             let offsets = k.openLoops(Array(loopShape.dropLast()), outer.enumerated().map { a, s in ("q\(a)_", 0, s) },
                                       range: flat ? nil : (0, range))
+            // Each array's row as a pointer, and a read repeated along the row (a broadcast) as a
+            // local, before the row's loop: tcc computes neither once per row by itself.
+            var rows = names, repeated: [Int: String] = [:]
+            for a in names.indices {
+                if inner[a] == 0 && a < arrays.count {
+                    k.line("const __typeof__(*\(names[a])) h\(a) = \(element(names[a], offsets[a], "0"));")
+                    repeated[a] = "h\(a)"
+                } else if offsets[a] != "0" {
+                    k.line("__typeof__(\(names[a]) + 0) r\(a) = \(names[a]) + \(offsets[a]);")
+                    rows[a] = "r\(a)"
+                }
+            }
             func at(_ array: Int, _ i: String) -> String {
-                element(names[array], offsets[array], inner[array] == 0 ? "0" : scaled(i, inner[array]))
+                repeated[array] ?? element(rows[array], "0", inner[array] == 0 ? "0" : scaled(i, inner[array]))
             }
             let run = flat ? range : ParallelRange(lo: "0", hi: "\(loopShape[loopShape.count - 1])", part: range.part, parts: range.parts)
             try k.indexLoop(run) { (k, i) throws(KilnError) in
