@@ -152,7 +152,8 @@ extension KernelBuilder {
                 let output = try productOutput(type, body, outputs)
                 let operands = try inst.operands.map { v throws(KilnError) in try blockArray(v, body, values, of: "conv2d") }
                 guard operands.count == 2 else { throw internalError("'conv2d' in a fused kernel without two operands") }
-                let conv = PendingConvolution(name: body.name(of: result), a: a, operands: operands, types: inst.operands.map(body.type(of:)), out: type, output: output)
+                let conv = PendingConvolution(name: body.name(of: result), a: a, operands: operands,
+                                              types: inst.operands.map(body.type(of:)), out: type, output: output)
                 if products == 1 && !convolutionWritesInPlace(a, conv.types[0], conv.types[1], type,
                                                               chunkElements: options.convolutionChunkElements) {
                     pending = conv
