@@ -107,15 +107,15 @@ struct KernelBuilder {
 
     /// `for` loop of `statement(i)` over `i` in `range.lo ..< range.hi`; `i` is named `index`.
     mutating func indexLoop<E: Error>(_ range: ParallelRange, index: String = "i",
-                                         _ statement: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
+                                      _ statement: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
         line("for (long \(index) = \(range.lo); \(index) < \(range.hi); \(index)++) " + (try statement(&self, index)))
     }
 
     /// `for` loop of `statement(i)` over `i` in `0..<count` (nothing for 0); `i` is named `index`.
     mutating func indexLoop<E: Error>(_ count: Int, index: String = "i",
-                                         _ statement: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
+                                      _ statement: (inout KernelBuilder, String) throws(E) -> String) throws(E) {
         guard count > 0 else { return }
-        line("for (long \(index) = 0; \(index) < \(count); \(index)++) " + (try statement(&self, index)))
+        try indexLoop(ParallelRange(lo: "0", hi: "\(count)", part: "0", parts: 1), index: index, statement)
     }
 
     /// `value` into the `count` elements of `dst` (a pointer expression): `memset` when the
