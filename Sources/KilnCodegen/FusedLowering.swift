@@ -69,7 +69,12 @@ private struct ElementLoop {
             func at(_ array: Int, _ i: String) -> String {
                 repeated[array] ?? element(rows[array], "0", inner[array] == 0 ? "0" : scaled(i, inner[array]))
             }
-            let run = flat ? range : ParallelRange(lo: "0", hi: "\(loopShape[loopShape.count - 1])", part: range.part, parts: range.parts)
+            let length = loopShape[loopShape.count - 1]
+            let run = flat ? range : ParallelRange(lo: "0", hi: "\(length)", part: range.part, parts: range.parts)
+            let blocks = ElementBlocks(body: body, elementwise: elementwise, hoisted: hoisted, arrayOf: arrayOf,
+                                       rows: names.indices.map { (rows[$0], inner[$0], repeated[$0]) }, outputBase: arrays.count)
+            let blocked = (flat || length >= ElementBlocks.shortestRow) && blocks.write(&k, run, length: flat ? elementBlock : min(length, elementBlock))
+            if blocked { k.line("#else") }
             try k.indexLoop(run) { (k, i) throws(KilnError) in
                 var values = hoisted
                 var statements: [String] = []
@@ -91,6 +96,7 @@ private struct ElementLoop {
                 }
                 return "{ " + statements.joined(separator: " ") + " }"
             }
+            if blocked { k.line("#endif") }
             k.closeLoops()
         }
     }
@@ -271,14 +277,6 @@ extension KernelBuilder {
 private func chunkPointer(_ array: String, _ first: String, _ stride: Int) -> String {
     let offset = stride == 0 ? "" : sampleOffset(first, stride)
     return offset.isEmpty ? array : "(\(array)\(offset))"
-}
-
-/// Whether `v` is a splat constant of +0 in `body` (a ReLU gradient's `select(x > 0, g, 0)`).
-private func isPositiveZeroSplat(_ v: Value, _ body: Function) -> Bool {
-    guard let inst = body.body.first(where: { $0.results.contains(v) }), case .constant(.splat(let value), _) = inst.op else {
-        return false
-    }
-    return body.type(of: v).dtype.isFloat && value.asDouble.bitPattern == 0
 }
 
 /// The view a `broadcast_in_dim`, `transpose`, `slice` or `reshape` reads when its operand is a

@@ -36,7 +36,7 @@ struct KernelBuilder {
 
     /// Writes `header {` and indents until the matching `close()`.
     mutating func open(_ header: String) {
-        line(header + " {")
+        line(header.isEmpty ? "{" : header + " {")
         depth += 1
     }
 

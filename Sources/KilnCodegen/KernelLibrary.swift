@@ -1,8 +1,9 @@
 import KilnIR
 
 // The kernel library: generic, shape-parameterized C functions for the loops libtcc compiles
-// worst (im2col, col2im, pools and their gradients), compiled once by the C compiler with the
-// package (the `CKilnKernels` target) and called by libtcc's code instead of its own loops.
+// worst (im2col, col2im, pools and their gradients, and each elementwise operation over a block
+// of elements), compiled once by the C compiler with the package (the `CKilnKernels` target) and
+// called by libtcc's code instead of its own loops.
 // gcc's code keeps the specialized loops: a unit writes both, the library call under
 // `#ifdef __TINYC__` (libtcc defines it) and its own loops under `#else`.
 //
@@ -15,18 +16,21 @@ import KilnIR
 enum LibraryKernel: Hashable, Sendable {
     case im2col(DType), col2im(DType)
     case maxPool(DType), avgPool(DType), maxPoolGrad(DType), avgPoolGrad(DType)
+    /// One elementwise operation over contiguous elements (ElementKernels.swift).
+    case element(ElementKernel)
 
-    /// The dtypes the library has kernels for.
+    /// The dtypes the library has image and pooling kernels for.
     static let dtypes: [DType] = [.f32, .f64]
 
     /// Every kernel of the library, in the order of its source.
     static let all: [LibraryKernel] = dtypes.flatMap { d in
         [.im2col(d), .col2im(d), .maxPool(d), .avgPool(d), .maxPoolGrad(d), .avgPoolGrad(d)]
-    }
+    } + ElementKernel.all.map(LibraryKernel.element)
 
     var dtype: DType {
         switch self {
         case .im2col(let d), .col2im(let d), .maxPool(let d), .avgPool(let d), .maxPoolGrad(let d), .avgPoolGrad(let d): return d
+        case .element(let e): return e.dtype
         }
     }
 
@@ -34,6 +38,7 @@ enum LibraryKernel: Hashable, Sendable {
     var name: String {
         let kernel: String
         switch self {
+        case .element(let e): return e.name
         case .im2col: kernel = "im2col"
         case .col2im: kernel = "col2im"
         case .maxPool: kernel = "max_pool"
@@ -58,6 +63,7 @@ enum LibraryKernel: Hashable, Sendable {
         case .maxPool, .avgPool: return "\(t) *out, const \(t) *x, long lo, long hi, \(window)"
         case .maxPoolGrad: return "\(t) *out, const \(t) *x, const \(t) *grad, long lo, long hi, \(window)"
         case .avgPoolGrad: return "\(t) *out, const \(t) *grad, long lo, long hi, \(window)"
+        case .element(let e): return e.parameters
         }
     }
 
@@ -68,6 +74,7 @@ enum LibraryKernel: Hashable, Sendable {
     var definition: String {
         let t = cType(dtype)
         switch self {
+        case .element(let e): return e.definition
         case .im2col: return exported(im2colDefinition(name, dtype))
         case .col2im: return exported(col2imDefinition(name, dtype))
         case .maxPool:
@@ -145,6 +152,7 @@ public func kernelLibraryHeader() -> String {
     #define KILN_KERNELS_H
 
     \(LibraryKernel.all.map(\.prototype).joined(separator: "\n"))
+    \(ElementKernel.lookupPrototype);
 
     #endif
 
@@ -155,12 +163,16 @@ public func kernelLibraryHeader() -> String {
 public func kernelLibrarySource() -> String {
     """
     /* Generated from Sources/KilnCodegen/KernelLibrary.swift (KernelLibraryTests checks it). */
+    #pragma STDC FP_CONTRACT OFF
     #include <string.h>
     #include "kiln_kernels.h"
 
     \(PreludeItem.ceilDiv.text)
+    \(preludeText(ElementKernel.helpers))
 
     \(LibraryKernel.all.map(\.definition).joined(separator: "\n\n"))
+
+    \(ElementKernel.lookupDefinition)
 
     """
 }
@@ -180,7 +192,7 @@ extension KernelBuilder {
         case .maxPool, .avgPool: operands = ["out", "x"]
         case .maxPoolGrad: operands = ["out", "x", "grad"]
         case .avgPoolGrad: operands = ["out", "grad"]
-        case .im2col, .col2im: return false
+        case .im2col, .col2im, .element: return false
         }
         let shape = [input.shape[2], input.shape[3], pooled[2], pooled[3], p.window[0], p.window[1],
                      p.stride[0], p.stride[1], p.padding[0], p.padding[1]].map(String.init)

@@ -147,7 +147,7 @@ func externalSymbolAddress(_ name: String) -> UnsafeRawPointer? {
     case "pthread_cond_wait": return address(pthread_cond_wait as CondWait)
     case "pthread_cond_broadcast": return address(pthread_cond_broadcast as CondFunction)
     case "pthread_cond_signal": return address(pthread_cond_signal as CondFunction)
-    default: return nil
+    default: return kiln_lib_element_kernel(name)
     }
 }
 
