@@ -249,6 +249,75 @@ void kiln_lib_col2im_f32(float *col, float *out, long ld, long c_, long h, long 
 
 /* the first maximum of each window (a NaN wins), planes lo..<hi */
 void kiln_lib_max_pool_f32(float *out, const float *x, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        float best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          float v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[po] = best;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        float best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          float v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[po] = best;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        float best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          float v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[po] = best;
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;
@@ -273,6 +342,63 @@ void kiln_lib_max_pool_f32(float *out, const float *x, long lo, long hi, long h,
 /* the in-bounds window sum (row-major) over the full window size, planes lo..<hi */
 void kiln_lib_avg_pool_f32(float *out, const float *x, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
   const float size = (float)(kh * kw);
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        float sum = 0;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * w + j];
+        out[po] = sum / size;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        float sum = 0;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * w + j];
+        out[po] = sum / size;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        float sum = 0;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * w + j];
+        out[po] = sum / size;
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;
@@ -293,6 +419,75 @@ void kiln_lib_avg_pool_f32(float *out, const float *x, long lo, long hi, long h,
 /* each gradient added at the first maximum of its window; planes lo..<hi of out zeroed first */
 void kiln_lib_max_pool_grad_f32(float *out, const float *x, const float *grad, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
   memset(out + lo * h * w, 0, (hi - lo) * h * w * sizeof(float));
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        float best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          float v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[at] += grad[po];
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        float best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          float v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[at] += grad[po];
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        float best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          float v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[at] += grad[po];
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;
@@ -318,6 +513,60 @@ void kiln_lib_max_pool_grad_f32(float *out, const float *x, const float *grad, l
 void kiln_lib_avg_pool_grad_f32(float *out, const float *grad, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
   const float size = (float)(kh * kw);
   memset(out + lo * h * w, 0, (hi - lo) * h * w * sizeof(float));
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        float share = grad[po] / size;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * w + j] += share;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        float share = grad[po] / size;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * w + j] += share;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        float share = grad[po] / size;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * w + j] += share;
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;
@@ -419,6 +668,75 @@ void kiln_lib_col2im_f64(double *col, double *out, long ld, long c_, long h, lon
 
 /* the first maximum of each window (a NaN wins), planes lo..<hi */
 void kiln_lib_max_pool_f64(double *out, const double *x, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        double best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          double v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[po] = best;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        double best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          double v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[po] = best;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        double best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          double v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[po] = best;
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;
@@ -443,6 +761,63 @@ void kiln_lib_max_pool_f64(double *out, const double *x, long lo, long hi, long 
 /* the in-bounds window sum (row-major) over the full window size, planes lo..<hi */
 void kiln_lib_avg_pool_f64(double *out, const double *x, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
   const double size = (double)(kh * kw);
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        double sum = 0;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * w + j];
+        out[po] = sum / size;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        double sum = 0;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * w + j];
+        out[po] = sum / size;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        double sum = 0;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) sum += x[corner + i * w + j];
+        out[po] = sum / size;
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;
@@ -463,6 +838,75 @@ void kiln_lib_avg_pool_f64(double *out, const double *x, long lo, long hi, long 
 /* each gradient added at the first maximum of its window; planes lo..<hi of out zeroed first */
 void kiln_lib_max_pool_grad_f64(double *out, const double *x, const double *grad, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
   memset(out + lo * h * w, 0, (hi - lo) * h * w * sizeof(double));
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        double best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          double v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[at] += grad[po];
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        double best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          double v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[at] += grad[po];
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        long at = corner + i0 * w + j0;
+        double best = x[at];
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) {
+          double v = x[corner + i * w + j];
+          if (best == best && (v > best || v != v)) { best = v; at = corner + i * w + j; }
+        }
+        out[at] += grad[po];
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;
@@ -488,6 +932,60 @@ void kiln_lib_max_pool_grad_f64(double *out, const double *x, const double *grad
 void kiln_lib_avg_pool_grad_f64(double *out, const double *grad, long lo, long hi, long h, long w, long ho, long wo, long kh, long kw, long sh, long sw, long ph, long pw) {
   const double size = (double)(kh * kw);
   memset(out + lo * h * w, 0, (hi - lo) * h * w * sizeof(double));
+  if (kh == 2 && kw == 2 && sh == 2 && sw == 2 && ph == 0 && pw == 0) {
+    const long kh = 2, kw = 2, sh = 2, sw = 2, ph = 0, pw = 0;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        double share = grad[po] / size;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * w + j] += share;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 2 && sw == 2 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 2, sw = 2, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        double share = grad[po] / size;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * w + j] += share;
+      }
+    }
+    return;
+  }
+  if (kh == 3 && kw == 3 && sh == 1 && sw == 1 && ph == 1 && pw == 1) {
+    const long kh = 3, kw = 3, sh = 1, sw = 1, ph = 1, pw = 1;
+    for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
+      long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
+      if (i0 < 0) i0 = 0;
+      if (i1 > kh) i1 = kh;
+      for (long ox = 0; ox < wo; ox++) {
+        long j0 = pw - ox * sw, j1 = w + pw - ox * sw;
+        if (j0 < 0) j0 = 0;
+        if (j1 > kw) j1 = kw;
+        long po = (c * ho + oy) * wo + ox;
+        long corner = c * h * w + (oy * sh - ph) * w + ox * sw - pw;
+        double share = grad[po] / size;
+        for (long i = i0; i < i1; i++) for (long j = j0; j < j1; j++) out[corner + i * w + j] += share;
+      }
+    }
+    return;
+  }
   for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
     long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
     if (i0 < 0) i0 = 0;

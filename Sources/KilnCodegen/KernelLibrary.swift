@@ -111,16 +111,18 @@ enum LibraryKernel: Hashable, Sendable {
         }
     }
 
+    /// The square windows (size, stride, padding) most networks pool with: each pool kernel has
+    /// a copy of its loops for each, with the shape constant, which the C compiler unrolls.
+    static let commonPoolWindows = [(size: 2, stride: 2, padding: 0), (size: 3, stride: 2, padding: 1), (size: 3, stride: 1, padding: 1)]
+
     /// A pool over the planes `lo..<hi`: the loops of `KernelBuilder.poolWindows` with the shape
-    /// as parameters. `body` sees `po`, `corner`, `i0 i1 j0 j1` and, when `averaging`, `size`
-    /// (the window's element count in the dtype).
+    /// as parameters, and a copy per `commonPoolWindows` entry. `body` sees `po`, `corner`,
+    /// `i0 i1 j0 j1` and, when `averaging`, `size` (the window's element count in the dtype).
     private func poolDefinition(comment: String, averaging: Bool, zeroing: Bool, _ body: String) -> String {
         let t = cType(dtype)
         let size = averaging ? "\n  const \(t) size = (\(t))(kh * kw);" : ""
         let zero = zeroing ? "\n  memset(out + lo * h * w, 0, (hi - lo) * h * w * sizeof(\(t)));" : ""
-        return """
-        /* \(comment) */
-        void \(name)(\(parameters)) {\(size)\(zero)
+        let loops = """
           for (long c = lo; c < hi; c++) for (long oy = 0; oy < ho; oy++) {
             long i0 = ph - oy * sh, i1 = h + ph - oy * sh;
             if (i0 < 0) i0 = 0;
@@ -134,6 +136,21 @@ enum LibraryKernel: Hashable, Sendable {
         \(body)
             }
           }
+        """
+        let specialized = Self.commonPoolWindows.map { (k, s, p) in
+            """
+              if (kh == \(k) && kw == \(k) && sh == \(s) && sw == \(s) && ph == \(p) && pw == \(p)) {
+                const long kh = \(k), kw = \(k), sh = \(s), sw = \(s), ph = \(p), pw = \(p);
+            \(loops.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n"))
+                return;
+              }
+
+            """
+        }.joined()
+        return """
+        /* \(comment) */
+        void \(name)(\(parameters)) {\(size)\(zero)
+        \(specialized)\(loops)
         }
         """
     }

@@ -42,7 +42,7 @@ public final class CompiledFunction: @unchecked Sendable {
     public let timings: CompileTimings
 
     private let baseline: TCCModule
-    private let arena: UnsafeMutableRawPointer
+    private let arena: Arena
     private let callLock = Mutex<Void>(())
     /// The whole translation unit (with the `appending` C) and how to compile it with gcc.
     private let unit: String
@@ -67,15 +67,8 @@ public final class CompiledFunction: @unchecked Sendable {
     /// Bytes of the arena holding every intermediate value.
     public var arenaPeakBytes: Int { program.plan.peakBytes }
 
-    init(function f: Function, program: CProgram, unit: String, module: TCCModule, toolchain: NativeToolchain,
-         timings: CompileTimings) throws(KilnError) {
-        guard program.plan.peakBytes <= HostTensor.maxBytes else {
-            throw KilnError("@\(f.name) needs an arena of \(program.plan.peakBytes) bytes for its intermediates, more than the \(HostTensor.maxBytes >> 30) GiB limit; use smaller shapes")
-        }
-        var raw: UnsafeMutableRawPointer?
-        guard posix_memalign(&raw, MemoryPlan.alignment, max(program.plan.peakBytes, 1)) == 0, let raw else {
-            throw KilnError("out of memory allocating the \(program.plan.peakBytes)-byte arena of @\(f.name)")
-        }
+    init(function f: Function, program: CProgram, unit: String, module: TCCModule, arena: Arena, toolchain: NativeToolchain,
+         timings: CompileTimings) {
         self.name = f.name
         self.parameterTypes = f.paramTypes
         self.parameterNames = f.params.map { f.name(of: $0) }
@@ -85,14 +78,13 @@ public final class CompiledFunction: @unchecked Sendable {
         self.baseline = module
         self.unit = unit
         self.toolchain = toolchain
-        self.arena = raw
+        self.arena = arena
         supersededWords = .allocate(capacity: 2)
         supersededWords.initialize(to: Atomic(0))
         (supersededWords + 1).initialize(to: Atomic(0))
     }
 
     deinit {
-        free(arena)
         supersededWords.deinitialize(count: 2)
         supersededWords.deallocate()
     }
@@ -140,7 +132,7 @@ public final class CompiledFunction: @unchecked Sendable {
     /// valid arguments.
     public func withEntryAndArena<R>(_ body: (TierCode, UnsafeMutableRawPointer) throws -> R) rethrows -> R {
         defer { noteCallFinished() }
-        return try callLock.withLock { _ in try body(current, arena) }
+        return try callLock.withLock { _ in try body(current, arena.memory) }
     }
 
     /// Tells the function that a call of its code has finished (a driver loop says so after its

@@ -94,6 +94,8 @@ public final class JITCompiler: Sendable {
         let clock = ContinuousClock()
         let codegenStart = clock.now
         let program = try emitC(f, options: options)
+        let arena = try Arena(bytes: program.plan.peakBytes, of: f.name)
+        arena.prefaultInBackground()
         let compileStart = clock.now
         let unit = extra.isEmpty ? program.source : program.source + "\n" + extra
         let module: TCCModule
@@ -108,8 +110,8 @@ public final class JITCompiler: Sendable {
         let end = clock.now
         let timings = CompileTimings(codegenMilliseconds: (compileStart - codegenStart).milliseconds,
                                      compileMilliseconds: (end - compileStart).milliseconds)
-        let compiled = try CompiledFunction(function: f, program: program, unit: unit, module: module,
-                                            toolchain: toolchain, timings: timings)
+        let compiled = CompiledFunction(function: f, program: program, unit: unit, module: module,
+                                            arena: arena, toolchain: toolchain, timings: timings)
         cache.withLock { $0.insert(compiled, for: key, capacity: capacity) }
         return compiled
     }

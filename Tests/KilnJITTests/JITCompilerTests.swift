@@ -90,6 +90,26 @@ import Glibc
         #expect(compiled.parameterTypes == f.paramTypes && compiled.resultTypes == f.resultTypes)
     }
 
+    /// An arena large enough to be faulted in on another thread (`Arena.prefaultThreshold`):
+    /// the first call, right after the compile, gives the interpreter's results, and functions
+    /// freed at once, before their pages are in, free their arenas safely.
+    @Test func largeArenaIsPrefaultedWhileTheCallWaits() throws {
+        let f = try parseFunction("""
+        func @wide(%x: f32[300000]) -> (f32[300000]) {
+          %a = mul(%x, %x) : f32[300000]
+          %b = sin(%a) : f32[300000]
+          %c = add(%b, %x) : f32[300000]
+          return %c
+        }
+        """)
+        let compiler = JITCompiler(capacity: 0)
+        for _ in 0..<4 { _ = try compiler.compile(f) }
+        let compiled = try compiler.compile(f)
+        #expect(compiled.arenaPeakBytes >= Arena.prefaultThreshold)
+        let inputs = try testInputs(f, edges: false)
+        #expect(sameBytes(try compiled.run(inputs)[0], try interpret(f, inputs: inputs)[0]))
+    }
+
     /// Calls of one compiled function from many tasks at once, each with its own inputs (the
     /// calls share the function's arena), give the results of serial calls; compiles from many
     /// tasks at once (they share libtcc) work too.

@@ -10,6 +10,9 @@ import Testing
         PoolAttributes(window: [2, 2]),
         PoolAttributes(window: [3, 2], stride: [1, 2], padding: [1, 1]),
         PoolAttributes(window: [3, 3], stride: [2, 2], padding: [2, 1]),
+        // The library's specialized windows (`LibraryKernel.commonPoolWindows`).
+        PoolAttributes(window: [3, 3], stride: [2, 2], padding: [1, 1]),
+        PoolAttributes(window: [3, 3], stride: [1, 1], padding: [1, 1]),
     ]
 
     @Test(arguments: [DType.f32, .f64])
