@@ -73,7 +73,8 @@ private struct ElementLoop {
             let run = flat ? range : ParallelRange(lo: "0", hi: "\(length)", part: range.part, parts: range.parts)
             let blocks = ElementBlocks(body: body, elementwise: elementwise, hoisted: hoisted, arrayOf: arrayOf,
                                        rows: names.indices.map { (rows[$0], inner[$0], repeated[$0]) }, outputBase: arrays.count)
-            let blocked = (flat || length >= ElementBlocks.shortestRow) && blocks.write(&k, run, length: flat ? elementBlock : min(length, elementBlock))
+            let blocked = (flat || length >= ElementBlocks.shortestRow)
+                && blocks.write(&k, run, length: flat ? elementBlock : min(length, elementBlock))
             if blocked { k.line("#else") }
             try k.indexLoop(run) { (k, i) throws(KilnError) in
                 var values = hoisted
